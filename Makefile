@@ -1,0 +1,77 @@
+# Everyone (and CI) runs the same targets. `make help` lists them.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT := $(CURDIR)
+BUILD := $(ROOT)/build
+VENV := $(BUILD)/venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+# ansible-test needs the collection at .../ansible_collections/<namespace>/<name>/, outside this
+# git tree (it would list the files through git, and build/ is ignored there).
+COLLECTIONS := /tmp/signed.registry-$(shell printf %s "$(ROOT)" | md5sum | cut -c1-8)/collections
+COLL := $(COLLECTIONS)/ansible_collections/signed/registry
+export SR_ENV_DIR ?= $(BUILD)/env
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+TARGET ?=
+ANSIBLE_TEST_PY := 3.11
+
+.PHONY: help venv collection sanity units integration test env-up env-down env-reset demo bench docs-check clean
+
+help:
+	@echo "make test          everything .ci/run runs: sanity, units, integration (starts and stops the test services)"
+	@echo "make demo          the quick start: real Pulp + upstream registry, mirrors declared and synced by a playbook"
+	@echo "make sanity        ansible-test sanity"
+	@echo "make units         unit tests of plugins/module_utils"
+	@echo "make integration [TARGET=x]   integration targets against the running services (see env-up)"
+	@echo "make env-up / env-down        start / stop Pulp and the upstream registry on 127.0.0.1"
+	@echo "make bench         benchmark against pulp-cli (prints times and ratios)"
+
+$(VENV)/.installed: requirements.txt tests/requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	PIP_CONSTRAINT= $(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r tests/requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+collection: venv
+	@mkdir -p $(COLL)
+	@rsync -a --delete --exclude /build --exclude /.git --exclude /tests/output \
+		--exclude __pycache__ --exclude /tests/integration/integration_config.yml $(ROOT)/ $(COLL)/
+
+sanity: collection
+	$(BIN)/python tests/utils/ansible_test_pip_bootstrap.py >/dev/null
+	cd $(COLL) && PATH=$(BIN):$$PATH ansible-test sanity --venv --python $(ANSIBLE_TEST_PY) --color no $(SANITY_ARGS)
+
+units: collection
+	cd $(COLLECTIONS) && $(BIN)/python -m pytest -q -p no:cacheprovider ansible_collections/signed/registry/tests/unit
+
+env-up: venv
+	SR_PYTHON=$(BIN)/python bash tests/env/up.sh
+
+env-down:
+	bash tests/env/down.sh
+
+env-reset: venv
+	$(BIN)/python tests/env/pulp_reset.py
+
+integration: collection
+	@test -f $(SR_ENV_DIR)/integration_config.yml || { echo "no test services: run 'make env-up' first" >&2; exit 1; }
+	cp $(SR_ENV_DIR)/integration_config.yml $(COLL)/tests/integration/integration_config.yml
+	cd $(COLL) && PATH=$(BIN):$$PATH ansible-test integration --local --python $(ANSIBLE_TEST_PY) --color no $(TARGET)
+
+# The test services are started for the integration run and stopped whatever its outcome.
+test: sanity units
+	$(MAKE) env-up
+	status=0; $(MAKE) integration || status=$$?; $(MAKE) env-down; exit $$status
+
+demo: collection env-up
+	PATH=$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) \
+		ansible-playbook -i localhost, -c local playbooks/demo.yml -e @$(SR_ENV_DIR)/integration_config.yml
+
+bench: collection env-up
+	PATH=$(BIN):$$PATH $(BIN)/python tests/bench/bench_pulp.py
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,123 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, signed.registry contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What every module shares: one run that owns exit and failure, clients built from the
+shared options with check mode enforced in them, and diffs with secrets hidden.
+
+The only layer that talks to Ansible.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
+from ansible_collections.signed.registry.plugins.module_utils._http import (
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    HttpClient,
+)
+from ansible_collections.signed.registry.plugins.module_utils._pulp import PulpClient
+
+SECRET_MASK = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+
+PULP_CONNECTION_SPEC = dict(
+    pulp_url=dict(type="str", required=True, fallback=(env_fallback, ["PULP_URL"])),
+    username=dict(type="str", fallback=(env_fallback, ["PULP_USERNAME"])),
+    password=dict(type="str", no_log=True, fallback=(env_fallback, ["PULP_PASSWORD"])),
+    validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["PULP_VALIDATE_CERTS"])),
+    ca_cert=dict(type="path", fallback=(env_fallback, ["PULP_CA_CERT"])),
+    request_timeout=dict(type="float", default=30),
+    timeout=dict(type="int", default=600),
+)
+
+
+def mask_secrets(data, secret_keys):
+    """A copy of ``data`` (nested dicts and lists) with the values of ``secret_keys`` hidden."""
+    if isinstance(data, dict):
+        return dict((k, SECRET_MASK if k in secret_keys and v not in (None, "") else mask_secrets(v, secret_keys))
+                    for k, v in data.items())
+    if isinstance(data, list):
+        return [mask_secrets(v, secret_keys) for v in data]
+    return data
+
+
+class ModuleRun:
+    """``with ModuleRun(spec) as run:`` ... the run exits with ``run.result`` or fails cleanly."""
+
+    def __init__(self, argument_spec, connection_spec=None, secret_keys=(), **kwargs):
+        spec = dict(connection_spec or {})
+        spec.update(argument_spec)
+        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
+        if not HAS_REQUESTS:
+            self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        self.params = self.module.params
+        self.check_mode = self.module.check_mode
+        self.secret_keys = frozenset(secret_keys)
+        self.result = {"changed": False}
+        self._diff_before = {}
+        self._diff_after = {}
+        self._clients = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        for client in self._clients:
+            client.close()
+        if exc_type is None:
+            if self.module._diff and (self._diff_before or self._diff_after):
+                self.result["diff"] = {
+                    "before": mask_secrets(self._diff_before, self.secret_keys),
+                    "after": mask_secrets(self._diff_after, self.secret_keys),
+                }
+            self.module.exit_json(**self.result)
+        if issubclass(exc_type, (SystemExit, KeyboardInterrupt)):
+            return False
+        if isinstance(exc, SignedRegistryError):
+            self.fail(str(exc), **exc.details)
+        self.fail("Unexpected %s: %s" % (exc_type.__name__, exc),
+                  exception="".join(traceback.format_exception(exc_type, exc, tb)))
+        return False  # pragma: no cover - fail() exits
+
+    def fail(self, msg, **details):
+        details = mask_secrets(details, self.secret_keys)
+        details.setdefault("changed", self.result.get("changed", False))
+        self.module.fail_json(msg=msg, **details)
+
+    def http(self, validate_certs=None, ca_cert=None):
+        """An HTTP client that cannot send a write in check mode."""
+        client = HttpClient(
+            validate_certs=self.params.get("validate_certs", True) if validate_certs is None else validate_certs,
+            ca_cert=self.params.get("ca_cert") if ca_cert is None else ca_cert,
+            timeout=self.params.get("request_timeout") or 30,
+            read_only=self.check_mode,
+        )
+        self._clients.append(client)
+        return client
+
+    def pulp(self):
+        return PulpClient(self.http(), self.params["pulp_url"], self.params.get("username"),
+                          self.params.get("password"), timeout=self.params.get("timeout") or 600)
+
+    def diff(self, before, after, name=None):
+        """Add one object's before/after to the run's diff (keyed by name when several)."""
+        if name is None:
+            self._diff_before.update(before or {})
+            self._diff_after.update(after or {})
+        else:
+            if before:
+                self._diff_before[name] = before
+            if after:
+                self._diff_after[name] = after
+
+    def report(self, outcome, key):
+        """Record one ensure() outcome under ``key`` of the result."""
+        self.result["changed"] = self.result["changed"] or outcome.changed
+        self.result[key] = outcome.obj
+        self.diff(outcome.before, outcome.after)

@@ -1,0 +1,201 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, signed.registry contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""pulp_container's entities as the modules describe them: option specs, the desired Pulp
+fields built from module options, and syncs. Shared by the single-resource modules and
+pulp_container_mirrors so that both mean the same thing by the same option.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+try:
+    from urllib.parse import urlparse
+except ImportError:  # pragma: no cover - Python 2
+    from urlparse import urlparse
+
+from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput
+from ansible_collections.signed.registry.plugins.module_utils._pulp import (
+    CONTENT_GUARDS,
+    REMOTES,
+    SIGNING_SERVICES,
+)
+
+# Module option -> Pulp field, where the module's vocabulary differs from Pulp's.
+REMOTE_FIELD_NAMES = {
+    "remote_ca_cert": "ca_cert",
+    "remote_username": "username",
+    "remote_password": "password",
+}
+REMOTE_PLAIN_OPTIONS = (
+    "url", "upstream_name", "policy", "sigstore", "tls_validation", "remote_ca_cert",
+    "client_cert", "proxy_url", "download_concurrency", "max_retries", "rate_limit",
+    "total_timeout", "connect_timeout", "sock_connect_timeout", "sock_read_timeout", "headers",
+    "pulp_labels",
+)
+REMOTE_WRITE_ONLY_OPTIONS = ("remote_username", "remote_password", "client_key", "proxy_username",
+                             "proxy_password")
+REMOTE_SECRETS = ("remote_password", "client_key", "proxy_password", "password")
+REMOTE_URL_OPTIONS = ("url", "proxy_url", "sigstore")
+# Renamed in pulp-container 2.28; older servers only know the *_tags names.
+FILTERS_RENAMED_IN = (2, 28)
+
+REMOTE_ARGUMENT_SPEC = dict(
+    url=dict(type="str"),
+    upstream_name=dict(type="str"),
+    includes=dict(type="list", elements="str"),
+    excludes=dict(type="list", elements="str"),
+    policy=dict(type="str", choices=["immediate", "on_demand", "streamed"]),
+    sigstore=dict(type="str"),
+    tls_validation=dict(type="bool"),
+    remote_ca_cert=dict(type="str"),
+    client_cert=dict(type="str"),
+    client_key=dict(type="str", no_log=True),
+    remote_username=dict(type="str"),
+    remote_password=dict(type="str", no_log=True),
+    proxy_url=dict(type="str"),
+    proxy_username=dict(type="str"),
+    proxy_password=dict(type="str", no_log=True),
+    update_password=dict(type="str", default="on_create", choices=["always", "on_create"], no_log=False),
+    download_concurrency=dict(type="int"),
+    max_retries=dict(type="int"),
+    rate_limit=dict(type="int"),
+    total_timeout=dict(type="float"),
+    connect_timeout=dict(type="float"),
+    sock_connect_timeout=dict(type="float"),
+    sock_read_timeout=dict(type="float"),
+    headers=dict(type="list", elements="dict"),
+    pulp_labels=dict(type="dict"),
+)
+
+
+def check_url(option, value, schemes=("http", "https")):
+    """Refuse a URL Pulp could not use, naming the option, before anything is written."""
+    if value in (None, ""):
+        return
+    parsed = urlparse(value)
+    if parsed.scheme not in schemes or not parsed.netloc:
+        raise InvalidInput("%s must be an absolute %s URL such as https://registry.example.com, got %r"
+                           % (option, " or ".join(schemes), value))
+
+
+def check_remote_options(params, prefix=""):
+    for option in REMOTE_URL_OPTIONS:
+        check_url(prefix + option, params.get(option))
+    for option in ("download_concurrency", "max_retries", "rate_limit"):
+        if params.get(option) is not None and params[option] < 0:
+            raise InvalidInput("%s%s must not be negative, got %s" % (prefix, option, params[option]))
+    for header in params.get("headers") or []:
+        if len(header) != 1:
+            raise InvalidInput("%sheaders must be a list of one-key dicts such as {'X-Token': 'abc'}, got %r"
+                               % (prefix, header))
+
+
+def filter_field_names(pulp, current):
+    """('includes', 'excludes') or the pre-2.28 names, from the object itself when there is one."""
+    if current is not None:
+        new = "includes" in current
+    else:
+        new = pulp.versions().get("container", FILTERS_RENAMED_IN) >= FILTERS_RENAMED_IN
+    return ("includes", "excludes") if new else ("include_tags", "exclude_tags")
+
+
+def remote_state(pulp, params, current, prefix=""):
+    """(desired fields, write-only fields) of a remote from module options."""
+    check_remote_options(params, prefix)
+    desired = {}
+    for option in REMOTE_PLAIN_OPTIONS:
+        value = params.get(option)
+        if value is not None:
+            desired[REMOTE_FIELD_NAMES.get(option, option)] = None if value == "" else value
+    for option, field in zip(("includes", "excludes"), filter_field_names(pulp, current)):
+        if params.get(option) is not None:
+            desired[field] = params[option] or None
+    write_only = dict((REMOTE_FIELD_NAMES.get(o, o), params.get(o)) for o in REMOTE_WRITE_ONLY_OPTIONS
+                      if params.get(o) is not None)
+    return desired, write_only
+
+
+def repository_state(pulp, params, remote_href=None):
+    """Desired fields of a repository; ``remote_href`` when the caller resolved it already."""
+    desired = {}
+    for field in ("description", "retain_repo_versions", "pulp_labels"):
+        if params.get(field) is not None:
+            desired[field] = params[field]
+    if params.get("retain_repo_versions") is not None and params["retain_repo_versions"] < 0:
+        raise InvalidInput("retain_repo_versions must be 0 (keep all) or a positive number, got %d"
+                           % params["retain_repo_versions"])
+    if remote_href is not None:
+        desired["remote"] = remote_href
+    elif params.get("remote") is not None:
+        desired["remote"] = pulp.href_of(REMOTES, params["remote"], "Container remote") if params["remote"] else None
+    if params.get("manifest_signing_service") is not None:
+        name = params["manifest_signing_service"]
+        desired["manifest_signing_service"] = pulp.href_of(SIGNING_SERVICES, name, "Signing service") if name else None
+    return desired
+
+
+def check_base_path(base_path, option="base_path"):
+    if not base_path or base_path.startswith("/") or base_path.endswith("/") or "//" in base_path:
+        raise InvalidInput("%s must be a relative path such as 'library/alpine' (no leading or trailing "
+                           "'/'), got %r" % (option, base_path))
+    if len(base_path) > 255:
+        raise InvalidInput("%s must be at most 255 characters long" % option)
+
+
+def distribution_state(pulp, params, repository_href=None):
+    """Desired fields of a distribution: it serves a repository's latest version or a fixed one."""
+    desired = {}
+    if params.get("base_path") is not None:
+        check_base_path(params["base_path"])
+        desired["base_path"] = params["base_path"]
+    for field in ("description", "private", "hidden", "pulp_labels"):
+        if params.get(field) is not None:
+            desired[field] = params[field]
+    if params.get("content_guard") is not None:
+        name = params["content_guard"]
+        desired["content_guard"] = pulp.href_of(CONTENT_GUARDS, name, "Content guard") if name else None
+    if repository_href is not None:
+        if params.get("version") is not None:
+            desired["repository"] = None
+            desired["repository_version"] = "%sversions/%d/" % (repository_href, params["version"])
+        else:
+            desired["repository"] = repository_href
+            desired["repository_version"] = None
+    return desired
+
+
+# -- sync ------------------------------------------------------------------------------------
+
+
+def sync_body(remote_href, mirror=None, signed_only=None):
+    body = {}
+    if remote_href:
+        body["remote"] = remote_href
+    if mirror is not None:
+        body["mirror"] = mirror
+    if signed_only is not None:
+        body["signed_only"] = signed_only
+    return body
+
+
+def version_summary(pulp, version_href):
+    """A repository version as modules report it: href, number and content summary."""
+    if not version_href:
+        return None
+    version = pulp.get(version_href)
+    return {
+        "pulp_href": version["pulp_href"],
+        "number": version.get("number"),
+        "content_summary": version.get("content_summary"),
+    }
+
+
+def created_version(task):
+    """The repository version a sync task created, or None when nothing changed upstream."""
+    for href in task.get("created_resources") or []:
+        if "/versions/" in href:
+            return href
+    return None

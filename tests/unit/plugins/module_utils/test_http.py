@@ -1,0 +1,142 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The HTTP layer against a scripted server on 127.0.0.1."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import threading
+
+import pytest
+
+from ansible_collections.signed.registry.plugins.module_utils._http import (
+    HTTPError,
+    HttpClient,
+    ReadOnlyViolation,
+)
+
+try:
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+except ImportError:  # pragma: no cover
+    pytest.fail("Python 3 is required")
+
+
+class Scripted(BaseHTTPRequestHandler):
+    """Answers each request with the next (status, body) of the server's script."""
+
+    def _answer(self):
+        self.server.seen.append((self.command, self.path, dict(self.headers)))
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        if self.server.script:
+            status, body = self.server.script.pop(0)
+        else:
+            status, body = 200, {"ok": True}
+        if status == "reset":
+            self.connection.close()
+            return
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PATCH = do_DELETE = do_HEAD = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = HTTPServer(("127.0.0.1", 0), Scripted)
+    httpd.script = []
+    httpd.seen = []
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    httpd.url = "http://127.0.0.1:%d" % httpd.server_address[1]
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def client(**kwargs):
+    sleeps = []
+    kwargs.setdefault("sleep", sleeps.append)
+    http = HttpClient(**kwargs)
+    http.sleeps = sleeps
+    return http
+
+
+def test_returns_response_on_success(server):
+    server.script = [(200, {"hello": "world"})]
+    http = client()
+    assert http.request("GET", server.url + "/x").json() == {"hello": "world"}
+    assert http.request_count == 1
+
+
+def test_retries_transient_statuses_with_backoff(server):
+    server.script = [(503, {}), (502, {}), (200, {"ok": 1})]
+    http = client(backoff=0.5)
+    assert http.request("GET", server.url + "/x").json() == {"ok": 1}
+    assert http.sleeps == [0.5, 1.0]
+    assert len(server.seen) == 3
+
+
+def test_gives_up_after_retries_with_server_text(server):
+    server.script = [(503, {"detail": "down"})] * 4
+    http = client(retries=3)
+    with pytest.raises(HTTPError) as err:
+        http.request("GET", server.url + "/x")
+    assert err.value.status == 503
+    assert "down" in str(err.value)
+    assert len(server.seen) == 4
+
+
+def test_client_errors_are_not_retried(server):
+    server.script = [(400, {"url": ["Enter a valid URL."]})]
+    http = client()
+    with pytest.raises(HTTPError) as err:
+        http.request("POST", server.url + "/remotes/", json={"url": "x"})
+    assert err.value.status == 400
+    assert "Enter a valid URL." in str(err.value)
+    assert "POST %s/remotes/" % server.url in str(err.value)
+    assert len(server.seen) == 1
+
+
+def test_connection_reset_is_retried(server):
+    server.script = [("reset", None), (200, {"ok": 2})]
+    http = client()
+    assert http.request("GET", server.url + "/x").json() == {"ok": 2}
+
+
+def test_unreachable_server_fails_clearly():
+    http = client(retries=1, timeout=2)
+    with pytest.raises(HTTPError) as err:
+        http.request("GET", "http://127.0.0.1:9/nothing")
+    assert "GET http://127.0.0.1:9/nothing failed" in str(err.value)
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_read_only_refuses_writes_before_sending(server, method):
+    http = client(read_only=True)
+    with pytest.raises(ReadOnlyViolation):
+        http.request(method, server.url + "/x")
+    assert server.seen == []
+
+
+def test_read_only_allows_reads_and_declared_safe_posts(server):
+    http = client(read_only=True)
+    http.request("GET", server.url + "/x")
+    http.request("POST", server.url + "/login/", writes=False)
+    assert [s[0] for s in server.seen] == ["GET", "POST"]
+
+
+def test_expected_statuses(server):
+    server.script = [(404, {"detail": "Not found."})]
+    http = client()
+    assert http.request("GET", server.url + "/x", expected=(200, 404)).status_code == 404
