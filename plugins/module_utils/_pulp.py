@@ -156,7 +156,8 @@ class PulpClient:
         return data
 
     def delete(self, href):
-        response = self.request("DELETE", href)
+        """Delete an object; one already gone (Pulp deletes some along with others) is fine."""
+        response = self.request("DELETE", href, expected=(200, 202, 204, 404))
         if response.status_code == 202:
             self.wait(response.json()["task"])
 
@@ -167,8 +168,14 @@ class PulpClient:
 
     # -- tasks -------------------------------------------------------------------------------
 
-    def wait(self, task_href, timeout=None):
-        return self.wait_all([task_href], timeout=timeout)[0]
+    def wait(self, task_href, timeout=None, what=None):
+        """Wait for one task; ``what`` names the operation in a failure message."""
+        try:
+            return self.wait_all([task_href], timeout=timeout)[0]
+        except PulpError as exc:
+            if what:
+                raise PulpError("%s: %s" % (what, exc), **exc.details)
+            raise
 
     def wait_all(self, task_hrefs, timeout=None, raise_on_failure=True):
         """Poll tasks until all are final; then fail on the first one that did not complete."""

@@ -167,6 +167,16 @@ def distribution_state(pulp, params, repository_href=None):
     return desired
 
 
+def detach_repository(pulp, distribution):
+    """Unlink a distribution from its repository before deleting it.
+
+    pulp-container deletes a container repository together with its last distribution; a
+    user removing where content is served must not lose the content itself.
+    """
+    if distribution.get("repository") or distribution.get("repository_version"):
+        pulp.update(distribution["pulp_href"], {"repository": None, "repository_version": None})
+
+
 # -- sync ------------------------------------------------------------------------------------
 
 

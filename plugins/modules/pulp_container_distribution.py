@@ -17,6 +17,9 @@ description:
     Pulp's registry at C(<registry host>/<base_path>).
   - It serves either the latest version of O(repository), or a fixed O(version) of it.
   - Only the options that are set are compared and sent.
+  - Removing a distribution never removes its repository. (pulp-container itself deletes a
+    container repository together with its last distribution; the module unlinks the
+    repository first so that its content stays.)
 author:
   - Signed Registry Maintainers (@signed-registry)
 options:
@@ -117,7 +120,10 @@ registry_path:
 
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, PULP_CONNECTION_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._pulp import DISTRIBUTIONS, REPOSITORIES, ensure
-from ansible_collections.signed.registry.plugins.module_utils._pulp_container import distribution_state
+from ansible_collections.signed.registry.plugins.module_utils._pulp_container import (
+    detach_repository,
+    distribution_state,
+)
 
 
 def main():
@@ -139,13 +145,16 @@ def main():
         params = run.params
         pulp = run.pulp()
         desired = {}
+        current = pulp.find(DISTRIBUTIONS, name=params["name"])
         if params["state"] == "present":
             repository_href = None
             if params["repository"]:
                 repository_href = pulp.href_of(REPOSITORIES, params["repository"], "Container repository")
             desired = distribution_state(pulp, params, repository_href)
-        outcome = ensure(pulp, DISTRIBUTIONS, {"name": params["name"]}, desired,
-                         state=params["state"], check_mode=run.check_mode)
+        elif current and not run.check_mode:
+            detach_repository(pulp, current)
+        outcome = ensure(pulp, DISTRIBUTIONS, {"name": params["name"]}, desired, state=params["state"],
+                         check_mode=run.check_mode, current=current, lookup=False)
         run.report(outcome, "distribution")
         if outcome.obj and outcome.obj.get("registry_path"):
             run.result["registry_path"] = outcome.obj["registry_path"]

@@ -152,7 +152,7 @@ def main():
         task_href = pulp.post_action(repository["pulp_href"], "sync",
                                      sync_body(remote_href, params["mirror"], params["signed_only"]))
         run.result["task"] = task_href
-        new_version = created_version(pulp.wait(task_href))
+        new_version = created_version(pulp.wait(task_href, what="Sync of repository %r failed" % params["repository"]))
         run.result["changed"] = new_version is not None
         run.result["repository_version"] = version_summary(
             pulp, new_version or repository["latest_version_href"])
