@@ -68,7 +68,8 @@ test: sanity units
 
 demo: collection env-up
 	PATH=$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) \
-		ansible-playbook -i localhost, -c local playbooks/demo.yml -e @$(SR_ENV_DIR)/integration_config.yml
+		ansible-playbook -i localhost, -c local -e ansible_python_interpreter=$(BIN)/python \
+		playbooks/demo.yml -e @$(SR_ENV_DIR)/integration_config.yml
 
 bench: collection env-up
 	PATH=$(BIN):$$PATH $(BIN)/python tests/bench/bench_pulp.py
