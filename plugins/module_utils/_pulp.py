@@ -185,11 +185,10 @@ class PulpClient:
         done = {}
         poll = 0
         while pending:
-            for href in list(pending):
-                task = self.get(href)
+            for task in self._tasks(pending):
                 if task.get("state") in TASK_FINAL_STATES:
-                    done[href] = task
-                    pending.remove(href)
+                    done[task["pulp_href"]] = task
+                    pending.remove(task["pulp_href"])
             if not pending:
                 break
             if self._clock() >= deadline:
@@ -202,6 +201,12 @@ class PulpClient:
             if task.get("state") != "completed":
                 raise PulpError(task_failure_message(task), task=task.get("pulp_href"))
         return tasks
+
+    def _tasks(self, hrefs):
+        """Current state of tasks: one request for all of them, however many there are."""
+        if len(hrefs) == 1:
+            return [self.get(hrefs[0])]
+        return self.list("tasks/", pulp_href__in=",".join(hrefs))
 
     # -- server facts ------------------------------------------------------------------------
 

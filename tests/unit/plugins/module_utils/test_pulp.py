@@ -174,7 +174,13 @@ def polling_client(server, timeout=10):
         states = server.states[href]
         state = states.pop(0) if len(states) > 1 else states[0]
         return dict(state, pulp_href=href, name="sync")
+
+    def list_tasks(endpoint, pulp_href__in):
+        server.batched += 1
+        return [get(href) for href in pulp_href__in.split(",")]
+    server.batched = 0
     client.get = get
+    client.list = list_tasks
     return client
 
 
@@ -197,10 +203,12 @@ def test_wait_all_reports_pulp_error_text():
     assert "/t/2/" in str(err.value)
 
 
-def test_wait_all_without_raising_returns_every_task():
-    server = TaskServer({"/t/1/": [{"state": "failed", "error": {"description": "x"}}], "/t/2/": [{"state": "completed"}]})
+def test_wait_all_without_raising_returns_every_task_in_order():
+    server = TaskServer({"/t/1/": [{"state": "running"}, {"state": "failed", "error": {"description": "x"}}],
+                         "/t/2/": [{"state": "completed"}]})
     tasks = polling_client(server).wait_all(["/t/1/", "/t/2/"], raise_on_failure=False)
     assert [t["state"] for t in tasks] == ["failed", "completed"]
+    assert server.batched == 1
 
 
 def test_wait_times_out_clearly():
