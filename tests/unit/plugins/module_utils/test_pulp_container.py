@@ -40,14 +40,14 @@ def test_remote_state_maps_names_and_hides_nothing_it_should_send():
 
 
 def test_remote_filters_use_old_names_before_2_28():
-    desired, _ = remote_state(Versions((2, 27, 9)), {"url": "https://r", "includes": ["a"], "excludes": []}, None)
+    desired, dummy = remote_state(Versions((2, 27, 9)), {"url": "https://r", "includes": ["a"], "excludes": []}, None)
     assert desired["include_tags"] == ["a"] and desired["exclude_tags"] is None
     assert "includes" not in desired
 
 
 def test_remote_filters_follow_the_existing_object_without_status_call():
     pulp = Versions((2, 27, 0))
-    desired, _ = remote_state(pulp, {"url": "https://r", "includes": ["a"]}, {"includes": None})
+    desired, dummy = remote_state(pulp, {"url": "https://r", "includes": ["a"]}, {"includes": None})
     assert "includes" in desired and pulp.calls == 0
 
 
