@@ -50,12 +50,16 @@ def mask_secrets(data, secret_keys):
 class ModuleRun:
     """``with ModuleRun(spec) as run:`` ... the run exits with ``run.result`` or fails cleanly."""
 
-    def __init__(self, argument_spec, connection_spec=None, secret_keys=(), **kwargs):
+    def __init__(self, argument_spec, connection_spec=None, secret_keys=(), libraries=None, **kwargs):
+        """``libraries``: (name, imported, import traceback) of each Python library the module needs."""
         spec = dict(connection_spec or {})
         spec.update(argument_spec)
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
-        if not HAS_REQUESTS:
-            self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        if libraries is None:
+            libraries = (("requests", HAS_REQUESTS, REQUESTS_IMPORT_ERROR),)
+        for name, imported, error in libraries:
+            if not imported:
+                self.module.fail_json(msg=missing_required_lib(name), exception=error)
         self.params = self.module.params
         self.check_mode = self.module.check_mode
         self.secret_keys = frozenset(secret_keys)
