@@ -505,6 +505,8 @@ anything_recorded() {
 main() {
     take_lock
     if already_up; then
+        # Rewritten anyway: the variables the tests read may have grown since the env started.
+        write_env_files
         say "already up ($PULP_URL, env: $STATE_DIR/env.json)"
         return 0
     fi

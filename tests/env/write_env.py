@@ -64,6 +64,9 @@ def main():
     with open(args.seed_json) as fh:
         seed = json.load(fh)
     upstream_registry = args.upstream_url.split("://", 1)[1].rstrip("/")
+    # The real clients installed by tests/env/clients.sh.
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    tools_bin = os.path.join(os.environ.get("SR_TOOLS_DIR") or os.path.join(repo, "build", "tools"), "bin")
 
     env = {
         "state_dir": state,
@@ -96,6 +99,8 @@ def main():
         "upstream_url": env["upstream_url"],
         "upstream_registry": upstream_registry,
         "seed_public_key": env["seed_public_key"],
+        "cosign_bin": os.path.join(tools_bin, "cosign"),
+        "skopeo_bin": os.path.join(tools_bin, "skopeo"),
         "seed_images": env["images"],
     }
     # Both files carry the admin password: owner-only.
