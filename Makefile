@@ -25,7 +25,7 @@ help:
 	@echo "make sanity        ansible-test sanity"
 	@echo "make units         unit tests of plugins/module_utils"
 	@echo "make integration [TARGET=x]   integration targets against the running services (see env-up)"
-	@echo "make env-up / env-down        start / stop Pulp and the upstream registry on 127.0.0.1"
+	@echo "make env-up / env-down        start / stop Pulp and the upstream registry on 127.0.0.1 (env-up also installs cosign and skopeo from Debian trixie into build/tools)"
 	@echo "make bench         benchmark against pulp-cli (prints times and ratios)"
 
 $(VENV)/.installed: requirements.txt tests/requirements-dev.txt
@@ -48,6 +48,7 @@ units: collection
 	cd $(COLLECTIONS) && $(BIN)/python -m pytest -q -p no:cacheprovider ansible_collections/signed/registry/tests/unit
 
 env-up: venv
+	bash tests/env/clients.sh
 	SR_PYTHON=$(BIN)/python bash tests/env/up.sh
 
 env-down:
