@@ -183,6 +183,14 @@ def load_unencrypted_private_key(pem, passphrase=None, what="private key"):
     return key
 
 
+def load_signing_key(pem, passphrase, what="key"):
+    """A private key from a cosign key file, or from an unencrypted PEM key."""
+    label, _der = pem_decode(pem, what)
+    if label in (SIGSTORE_KEY_LABEL, COSIGN_KEY_LABEL):
+        return decrypt_private_key(pem, passphrase, what)
+    return load_unencrypted_private_key(pem, passphrase, what)
+
+
 def check_key_type(key, what):
     if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
         if key.curve.name not in ("secp256r1", "secp384r1", "secp521r1"):

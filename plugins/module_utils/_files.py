@@ -11,6 +11,8 @@ __metaclass__ = type
 import os
 import tempfile
 
+from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput
+
 
 def read_bytes(path):
     """The file's bytes, or None when it does not exist."""
@@ -50,3 +52,13 @@ def write_atomic(path, data, mode=0o600):
             os.close(dir_fd)
     except OSError:  # pragma: no cover - some file systems cannot sync a directory
         pass
+
+
+def path_or_content(value, what):
+    """PEM text given inline, or the bytes of the file it names."""
+    if "-----BEGIN " in value:
+        return value.encode("utf-8")
+    data = read_bytes(value)
+    if data is None:
+        raise InvalidInput("%s: no file %s (give a path or the PEM text itself)" % (what, value))
+    return data

@@ -22,6 +22,7 @@ from ansible_collections.signed.registry.plugins.module_utils._http import (
     REQUESTS_IMPORT_ERROR,
     HttpClient,
 )
+from ansible_collections.signed.registry.plugins.module_utils._oci import Registry
 from ansible_collections.signed.registry.plugins.module_utils._pulp import PulpClient
 
 SECRET_MASK = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
@@ -45,6 +46,16 @@ def mask_secrets(data, secret_keys):
     if isinstance(data, list):
         return [mask_secrets(v, secret_keys) for v in data]
     return data
+
+
+REGISTRY_CONNECTION_SPEC = dict(
+    registry_username=dict(type="str"),
+    registry_password=dict(type="str", no_log=True),
+    validate_certs=dict(type="bool", default=True),
+    ca_cert=dict(type="path"),
+    plain_http=dict(type="bool", default=False),
+    request_timeout=dict(type="float", default=30),
+)
 
 
 class ModuleRun:
@@ -104,6 +115,16 @@ class ModuleRun:
         )
         self._clients.append(client)
         return client
+
+    def registry(self, host):
+        """One Registry per host for the run, sharing one HTTP session and its tokens."""
+        registries = self.__dict__.setdefault("_registries", {})
+        if host not in registries:
+            if not registries:
+                self._registry_http = self.http()
+            registries[host] = Registry(self._registry_http, host, self.params.get("registry_username"),
+                                        self.params.get("registry_password"), self.params.get("plain_http"))
+        return registries[host]
 
     def pulp(self):
         return PulpClient(self.http(), self.params["pulp_url"], self.params.get("username"),

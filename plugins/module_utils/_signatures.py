@@ -1,0 +1,325 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, signed.registry contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""cosign signatures on a registry: the ``sha256-<hex>.sig`` image as cosign writes it,
+adding and removing a key's signatures without losing anyone else's, and verifying them.
+Built on _oci (transport) and _cosign (formats).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import binascii
+import json
+import random
+import time
+
+from ansible_collections.signed.registry.plugins.module_utils._cosign import (
+    SIGNATURE_ANNOTATION,
+    SIMPLESIGNING_MEDIA_TYPE,
+    PayloadError,
+    go_json,
+    key_id,
+    make_payload,
+    parse_payload,
+    sign,
+    verify,
+)
+from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
+from ansible_collections.signed.registry.plugins.module_utils._identity import identity_problem
+from ansible_collections.signed.registry.plugins.module_utils._oci import (
+    DOCKER_MANIFEST,
+    INDEX_TYPES,
+    OCI_MANIFEST,
+    RegistryError,
+    sha256_digest,
+)
+from ansible_collections.signed.registry.plugins.module_utils._reference import signature_tag
+
+OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+ZERO_TIME = "0001-01-01T00:00:00Z"
+# A simple-signing payload is a few hundred bytes; anything large is an attack on the verifier.
+MAX_PAYLOAD_SIZE = 64 * 1024
+# Concurrent signers overwrite each other's .sig manifest; re-read until ours has stayed put.
+SETTLE_READS = 3
+MAX_ATTEMPTS = 12
+
+
+class SignatureError(SignedRegistryError):
+    """A signature operation that could not complete."""
+
+
+# -- the signature image ---------------------------------------------------------------------
+
+
+def layer_descriptor(payload, signature_b64, annotations=None):
+    """A .sig layer as cosign writes it (Go field order: mediaType, size, digest, annotations)."""
+    layer_annotations = dict(annotations or {})
+    layer_annotations[SIGNATURE_ANNOTATION] = signature_b64
+    return {"mediaType": SIMPLESIGNING_MEDIA_TYPE, "size": len(payload), "digest": sha256_digest(payload),
+            "annotations": dict(sorted(layer_annotations.items()))}
+
+
+def canonical_layer(layer):
+    ordered = dict((k, layer[k]) for k in ("mediaType", "size", "digest") if k in layer)
+    for key in sorted(set(layer) - set(ordered)):
+        ordered[key] = dict(sorted(layer[key].items())) if key == "annotations" else layer[key]
+    return ordered
+
+
+def signature_image(layers):
+    """(manifest bytes, config bytes) of a .sig image holding ``layers``, byte for byte as cosign
+    (go-containerregistry's empty image plus one appended layer per signature) writes it."""
+    layers = [canonical_layer(layer) for layer in layers]
+    config = go_json({
+        "architecture": "",
+        "created": ZERO_TIME,
+        "history": [{"created": ZERO_TIME} for _layer in layers],
+        "os": "",
+        "rootfs": {"type": "layers", "diff_ids": [layer["digest"] for layer in layers]},
+        "config": {},
+    })
+    manifest = go_json({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": OCI_CONFIG, "size": len(config), "digest": sha256_digest(config)},
+        "layers": layers,
+    })
+    return manifest, config
+
+
+def read_signature_layers(registry, repository, digest):
+    """The layers of the image's .sig manifest (all of them, signature or not), [] when none."""
+    found = registry.get_manifest(repository, signature_tag(digest), accept=OCI_MANIFEST + ", " + DOCKER_MANIFEST)
+    if found is None:
+        return []
+    try:
+        manifest = json.loads(found[0].decode("utf-8"))
+        layers = manifest["layers"]
+        if not isinstance(layers, list) or not all(isinstance(layer, dict) for layer in layers):
+            raise ValueError
+    except (ValueError, KeyError, TypeError):
+        raise RegistryError("the signature manifest %s of %s is malformed" % (signature_tag(digest), repository))
+    return layers
+
+
+def write_signature_layers(registry, repository, digest, layers, payloads):
+    """Push the blobs and the .sig manifest holding ``layers``; delete it when none are left."""
+    tag = signature_tag(digest)
+    if not layers:
+        current = registry.resolve(repository, tag)
+        if current:
+            registry.delete_manifest(repository, current)
+        return
+    manifest, config = signature_image(layers)
+    for layer in layers:
+        if layer["digest"] in payloads:
+            registry.push_blob(repository, payloads[layer["digest"]])
+    registry.push_blob(repository, config)
+    registry.put_manifest(repository, tag, manifest, OCI_MANIFEST)
+
+
+# -- what a layer says -----------------------------------------------------------------------
+
+
+def layer_signature(layer):
+    value = (layer.get("annotations") or {}).get(SIGNATURE_ANNOTATION)
+    if not value:
+        return None, "the layer has no %s annotation" % SIGNATURE_ANNOTATION
+    try:
+        return base64.b64decode(value, validate=True), None
+    except (binascii.Error, ValueError):
+        return None, "the signature annotation is not valid base64"
+
+
+def layer_identity(layer):
+    return layer.get("digest"), (layer.get("annotations") or {}).get(SIGNATURE_ANNOTATION)
+
+
+def signed_by(layer, payload, public_keys):
+    """Index of the first key whose signature on ``payload`` the layer carries, or None."""
+    signature, _problem = layer_signature(layer)
+    if signature is None:
+        return None
+    for index, key in enumerate(public_keys):
+        if verify(key, payload, signature):
+            return index
+    return None
+
+
+def fetch_payload(registry, repository, layer):
+    size = layer.get("size")
+    if not isinstance(size, int) or size < 0 or size > MAX_PAYLOAD_SIZE:
+        raise SignatureError("the payload is %r bytes, more than the %d a signature payload may have"
+                             % (size, MAX_PAYLOAD_SIZE))
+    payload = registry.get_blob(repository, layer.get("digest"), max_size=MAX_PAYLOAD_SIZE)
+    if len(payload) != size:
+        raise SignatureError("the payload has %d bytes where the layer says %d" % (len(payload), size))
+    return payload
+
+
+# -- verification ----------------------------------------------------------------------------
+
+
+def verify_image(registry, repository, digest, image_reference, public_keys, key_ids,
+                 identity_rule=None, annotations=None):
+    """Every simple-signing layer of the image's signatures, accepted or rejected with a reason.
+
+    A layer is accepted only when its signature verifies with one of ``public_keys`` over the
+    payload, the payload parses as strictly as containers/image parses it, its digest claim
+    names this image, and the identity rule and required annotations hold.
+    """
+    results = []
+    for layer in read_signature_layers(registry, repository, digest):
+        if layer.get("mediaType") != SIMPLESIGNING_MEDIA_TYPE:
+            continue
+        results.append(_check_layer(registry, repository, digest, image_reference, layer, public_keys,
+                                    key_ids, identity_rule, annotations or {}))
+    return results
+
+
+def _check_layer(registry, repository, digest, image_reference, layer, public_keys, key_ids,
+                 identity_rule, annotations):
+    result = {"layer": layer.get("digest"), "accepted": False, "key_id": None, "claims": None, "reason": None}
+    signature, problem = layer_signature(layer)
+    if signature is None:
+        result["reason"] = problem
+        return result
+    try:
+        payload = fetch_payload(registry, repository, layer)
+    except (SignatureError, RegistryError) as exc:
+        result["reason"] = str(exc)
+        return result
+    index = next((i for i, key in enumerate(public_keys) if verify(key, payload, signature)), None)
+    if index is None:
+        result["reason"] = "the signature does not verify with any of the given public keys"
+        return result
+    result["key_id"] = key_ids[index]
+    try:
+        claims = parse_payload(payload)
+    except PayloadError as exc:
+        result["reason"] = "the payload is not valid: %s" % exc
+        return result
+    result["claims"] = claims
+    if claims["digest"] != digest:
+        result["reason"] = "the signature is for %s, not for this image (%s)" % (claims["digest"], digest)
+        return result
+    if identity_rule:
+        problem = identity_problem(identity_rule, image_reference, claims["docker_reference"])
+        if problem:
+            result["reason"] = problem
+            return result
+    for name, value in sorted(annotations.items()):
+        if claims["optional"].get(name) != value:
+            result["reason"] = "annotation %s=%s is required, the signature has %r" % (
+                name, value, claims["optional"].get(name))
+            return result
+    result["accepted"] = True
+    return result
+
+
+# -- signing ---------------------------------------------------------------------------------
+
+
+class Signer:
+    """Adds or removes one key's signatures, keeping every other signer's."""
+
+    def __init__(self, private_key, check_mode=False, sleep=time.sleep):
+        self.private_key = private_key
+        self.public_key = private_key.public_key()
+        self.key_id = key_id(private_key)
+        self.check_mode = check_mode
+        self._sleep = sleep
+
+    def _ours(self, registry, repository, layers):
+        """{(payload digest, signature): payload digest} of the layers this key signed.
+
+        Two keys signing the same claims produce the same payload: a layer is only ours when
+        its signature verifies with our key, and it is told apart by its signature too.
+        """
+        ours = {}
+        for layer in layers:
+            if layer.get("mediaType") != SIMPLESIGNING_MEDIA_TYPE:
+                continue
+            try:
+                payload = fetch_payload(registry, repository, layer)
+            except (SignatureError, RegistryError):
+                continue
+            if signed_by(layer, payload, [self.public_key]) is not None:
+                ours[layer_identity(layer)] = layer["digest"]
+        return ours
+
+    def sign(self, registry, repository, digest, identity, annotations=None):
+        """Make sure a signature by this key with these claims is attached; True when one was added."""
+        payload = make_payload(identity, digest, annotations)
+        wanted = sha256_digest(payload)
+        layers = read_signature_layers(registry, repository, digest)
+        if wanted in self._ours(registry, repository, layers).values():
+            return False
+        if self.check_mode:
+            return True
+        layer = layer_descriptor(payload, base64.b64encode(sign(self.private_key, payload)).decode("ascii"))
+
+        def present(current):
+            return any(layer_identity(existing) == layer_identity(layer) for existing in current)
+
+        def add(current):
+            return current if present(current) else current + [layer]
+
+        self._converge(registry, repository, digest, add, present, {wanted: payload})
+        return True
+
+    def unsign(self, registry, repository, digest):
+        """Remove this key's signatures from the image; True when any were there."""
+        layers = read_signature_layers(registry, repository, digest)
+        ours = self._ours(registry, repository, layers)
+        if not ours:
+            return False
+        if self.check_mode:
+            return True
+        def remove(current):
+            return [layer for layer in current if layer_identity(layer) not in ours]
+
+        def gone(current):
+            return not any(layer_identity(layer) in ours for layer in current)
+
+        self._converge(registry, repository, digest, remove, gone, {})
+        return True
+
+    def _converge(self, registry, repository, digest, change, done, payloads):
+        """Apply ``change`` to the current layers until ``done`` holds on several reads in a row.
+
+        Registries have no compare-and-swap for tags: another signer may replace the manifest
+        between our read and our write. Re-reading, and merging again when our change was
+        lost, makes concurrent signers converge on the union of their signatures.
+        """
+        steady = 0
+        for attempt in range(MAX_ATTEMPTS):
+            current = read_signature_layers(registry, repository, digest)
+            if done(current):
+                steady += 1
+                if steady >= SETTLE_READS:
+                    return
+                self._sleep(random.uniform(0.05, 0.15))
+                continue
+            steady = 0
+            if attempt:
+                self._sleep(random.uniform(0.02, 0.2) * attempt)
+            write_signature_layers(registry, repository, digest, change(current), payloads)
+        raise SignatureError("the signatures of %s@%s kept changing under concurrent writers; giving up after "
+                             "%d attempts" % (repository, digest, MAX_ATTEMPTS))
+
+
+def platform_digests(registry, repository, digest):
+    """The manifests of a multi-arch index (empty for a single image)."""
+    found = registry.get_manifest(repository, digest)
+    if found is None:
+        raise RegistryError("%s has no manifest %s" % (repository, digest))
+    data, media_type, _digest = found
+    if media_type not in INDEX_TYPES:
+        return []
+    index = json.loads(data.decode("utf-8"))
+    return [m["digest"] for m in index.get("manifests") or [] if isinstance(m, dict) and m.get("digest")]

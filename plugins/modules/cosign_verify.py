@@ -1,0 +1,252 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, signed.registry contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: cosign_verify
+short_description: Verify the cosign signatures of container images with public keys
+version_added: 0.1.0
+description:
+  - Checks that each image carries at least one cosign signature (legacy C(sha256-<digest>.sig)
+    format, as C(cosign sign) and C(podman push --sign-by-sigstore-private-key) write it) that
+    verifies with one of O(public_keys), and returns what each signature claims.
+  - Fails closed. A signature is accepted only when it verifies over its payload with one of
+    the keys, the payload parses as strictly as containers/image parses it (no unknown or
+    duplicate keys), its digest claim names the image being verified (a signature copied from
+    another image is refused), and O(signed_identity) and O(annotations) hold. Every rejected
+    signature is returned with its reason.
+  - Like C(cosign verify), the C(docker-reference) of a signature is not checked unless
+    O(signed_identity) is given. Unlike C(cosign verify --insecure-ignore-tlog), no transparency
+    log is consulted; keys are the trust anchor.
+  - Read-only, so it behaves the same in check mode.
+author:
+  - Signed Registry Maintainers (@signed-registry)
+options:
+  images:
+    description: Images to verify, by tag or digest. Tags are resolved to digests first.
+    type: list
+    elements: str
+    required: true
+  public_keys:
+    description:
+      - Public keys (PEM C(PUBLIC KEY)), each a path or the PEM text. A signature made by any
+        one of them is accepted.
+    type: list
+    elements: str
+    required: true
+  annotations:
+    description: Claims each accepted signature must carry in its payload's C(optional) section (C(cosign verify -a)).
+    type: dict
+    default: {}
+  signed_identity:
+    description:
+      - Which C(docker-reference) a signature may claim, in policy.json's own vocabulary, and
+        with the same meaning as there (the same dict M(signed.registry.containers_policy) takes).
+      - For images mirrored into Pulp, signatures keep the upstream identity; use V(exactRepository)
+        with the upstream repository.
+    type: dict
+    suboptions:
+      type:
+        description:
+          - V(matchRepository) accepts any signature for the image's repository; V(exactRepository)
+            one for O(signed_identity.docker_repository); V(matchExact) only the exact reference
+            (tag or digest); V(matchRepoDigestOrExact) the repository for digest references and
+            the exact tag for tag references; V(exactReference) exactly
+            O(signed_identity.docker_reference); V(remapIdentity) maps O(signed_identity.prefix) to
+            O(signed_identity.signed_prefix), then applies V(matchRepoDigestOrExact).
+        type: str
+        required: true
+        choices: [matchExact, matchRepoDigestOrExact, matchRepository, exactReference, exactRepository, remapIdentity]
+      docker_reference:
+        description: For V(exactReference), the reference with tag or digest.
+        type: str
+      docker_repository:
+        description: For V(exactRepository), the repository.
+        type: str
+      prefix:
+        description: For V(remapIdentity), the prefix of the image reference to replace.
+        type: str
+      signed_prefix:
+        description: For V(remapIdentity), what it is replaced with.
+        type: str
+  fail_on_unverified:
+    description:
+      - Fail when an image has no accepted signature. With V(false), the module reports
+        C(verified) per image and the playbook decides.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - signed.registry._registry
+  - signed.registry._registry.ACTION_GROUP
+  - signed.registry._attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+seealso:
+  - module: signed.registry.cosign_sign
+  - module: signed.registry.cosign_key
+"""
+
+EXAMPLES = r"""
+- name: Refuse to deploy what the release team did not sign
+  signed.registry.cosign_verify:
+    images:
+      - registry.example.com/team/app:2.0
+      - registry.example.com/team/worker:2.0
+    public_keys:
+      - /etc/signing/release.pub
+    annotations:
+      approved-by: release-team
+
+- name: Images mirrored into Pulp carry the upstream identity
+  signed.registry.cosign_verify:
+    images: [pulp.example.com/mirror/app:1.0]
+    public_keys: ["{{ lookup('file', 'vendor.pub') }}"]
+    signed_identity:
+      type: exactRepository
+      docker_repository: registry.vendor.example/app
+    fail_on_unverified: false
+  register: check
+
+- name: Report
+  ansible.builtin.debug:
+    msg: "{{ check.results | map(attribute='verified') }}"
+"""
+
+RETURN = r"""
+results:
+  description: One entry per image, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    image:
+      description: The image as given.
+      type: str
+    digest:
+      description: The manifest digest that was verified.
+      type: str
+    verified:
+      description: Whether at least one signature was accepted.
+      type: bool
+    signatures:
+      description: The accepted signatures, each with C(key_id), C(layer) (payload digest) and C(claims) (C(docker_reference), C(digest), C(optional)).
+      type: list
+      elements: dict
+    rejected:
+      description: The signatures that were not accepted, each with C(layer), C(reason) and, where a key verified it, C(key_id) and C(claims).
+      type: list
+      elements: dict
+    reason:
+      description: Why the image is not verified; null when it is.
+      type: str
+  sample:
+    - image: registry.example.com/team/app:2.0
+      digest: sha256:1eb98edfaff72b2ce6a1ed43a4b5c370d97d8f2d699ccf3ebd20aeffcc013c85
+      verified: true
+      reason: null
+      signatures:
+        - key_id: sha256:90c28d690e67bfe77c05d5cf50080325545eba03a2ea4a3170fe3cd542c8a6d4
+          layer: sha256:baed8f1e371802360f663c27967dbcfae27f0f11bf46cb0084df4133b36439c4
+          claims:
+            docker_reference: registry.example.com/team/app
+            digest: sha256:1eb98edfaff72b2ce6a1ed43a4b5c370d97d8f2d699ccf3ebd20aeffcc013c85
+            optional: {approved-by: release-team}
+      rejected:
+        - layer: sha256:5a699ef85eeb73a0fe5ef484bb0ecb53d9e07e08f073330d8dabb39e6e231870
+          reason: the signature does not verify with any of the given public keys
+          key_id: null
+          claims: null
+"""
+
+from ansible_collections.signed.registry.plugins.module_utils._cosign import (
+    CRYPTOGRAPHY_IMPORT_ERROR,
+    HAS_CRYPTOGRAPHY,
+    key_id,
+    load_public_key,
+)
+from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
+from ansible_collections.signed.registry.plugins.module_utils._files import path_or_content
+from ansible_collections.signed.registry.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.signed.registry.plugins.module_utils._identity import check_identity_rule
+from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, REGISTRY_CONNECTION_SPEC
+from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference, signature_tag
+from ansible_collections.signed.registry.plugins.module_utils._signatures import verify_image
+
+IDENTITY_SPEC = dict(
+    type=dict(type="str", required=True, choices=["matchExact", "matchRepoDigestOrExact", "matchRepository",
+                                                   "exactReference", "exactRepository", "remapIdentity"]),
+    docker_reference=dict(type="str"),
+    docker_repository=dict(type="str"),
+    prefix=dict(type="str"),
+    signed_prefix=dict(type="str"),
+)
+
+
+def verify_one(run, text, keys, key_ids, rule, annotations):
+    ref = parse_reference(text, default_tag="latest")
+    registry = run.registry(ref.api_host)
+    result = {"image": text, "digest": None, "verified": False, "signatures": [], "rejected": [], "reason": None}
+    digest = registry.resolve(ref.repository, ref.digest or ref.tag)
+    if digest is None:
+        result["reason"] = "no such image on %s" % ref.registry
+        return result
+    result["digest"] = digest
+    checked = verify_image(registry, ref.repository, digest, ref, keys, key_ids, rule, annotations)
+    for entry in checked:
+        (result["signatures"] if entry["accepted"] else result["rejected"]).append(entry)
+    for entry in checked:
+        del entry["accepted"]
+        if entry["reason"] is None:
+            del entry["reason"]
+    result["verified"] = bool(result["signatures"])
+    if not result["verified"]:
+        result["reason"] = ("no signatures found (no %s tag)" % signature_tag(digest) if not checked
+                            else "no signature was accepted: " + "; ".join(e["reason"] for e in result["rejected"]))
+    return result
+
+
+def main():
+    argument_spec = dict(
+        images=dict(type="list", elements="str", required=True),
+        public_keys=dict(type="list", elements="str", required=True),
+        annotations=dict(type="dict", default={}),
+        signed_identity=dict(type="dict", options=IDENTITY_SPEC),
+        fail_on_unverified=dict(type="bool", default=True),
+    )
+    libraries = (("requests", HAS_REQUESTS, REQUESTS_IMPORT_ERROR),
+                 ("cryptography", HAS_CRYPTOGRAPHY, CRYPTOGRAPHY_IMPORT_ERROR))
+    with ModuleRun(argument_spec, REGISTRY_CONNECTION_SPEC, secret_keys=("registry_password",),
+                   libraries=libraries) as run:
+        params = run.params
+        if not params["public_keys"]:
+            run.fail("public_keys must name at least one public key")
+        keys = [load_public_key(path_or_content(k, "public_keys[%d]" % i), "public_keys[%d]" % i)
+                for i, k in enumerate(params["public_keys"])]
+        key_ids = [key_id(k) for k in keys]
+        rule = None
+        if params["signed_identity"]:
+            rule = check_identity_rule(dict((k, v) for k, v in params["signed_identity"].items() if v is not None))
+        annotations = dict((str(k), str(v)) for k, v in params["annotations"].items())
+        for text in params["images"]:
+            parse_reference(text)
+        results = [verify_one(run, text, keys, key_ids, rule, annotations) for text in params["images"]]
+        run.result["results"] = results
+        failed = [r for r in results if not r["verified"]]
+        if failed and params["fail_on_unverified"]:
+            raise SignedRegistryError("%d of %d images failed verification: %s" % (
+                len(failed), len(results), "; ".join("%s: %s" % (r["image"], r["reason"]) for r in failed)),
+                results=results)
+
+
+if __name__ == "__main__":
+    main()
