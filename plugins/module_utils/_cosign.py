@@ -143,7 +143,7 @@ def decrypt_private_key(pem, passphrase, what="private key"):
     label, body = pem_decode(pem, what)
     if label not in (SIGSTORE_KEY_LABEL, COSIGN_KEY_LABEL):
         raise CosignKeyError("%s has PEM type %r; cosign keys are %r or %r (use an unencrypted PEM with "
-                        "'import' instead)" % (what, label, SIGSTORE_KEY_LABEL, COSIGN_KEY_LABEL))
+                             "'import' instead)" % (what, label, SIGSTORE_KEY_LABEL, COSIGN_KEY_LABEL))
     try:
         document = json.loads(body.decode("utf-8"))
         kdf, cipher = document["kdf"], document["cipher"]
@@ -155,7 +155,7 @@ def decrypt_private_key(pem, passphrase, what="private key"):
         raise CosignKeyError("%s is not a cosign encrypted key document" % what)
     if kdf.get("name") != "scrypt" or cipher.get("name") != "nacl/secretbox":
         raise CosignKeyError("%s uses %s/%s; only scrypt with nacl/secretbox is supported"
-                        % (what, kdf.get("name"), cipher.get("name")))
+                             % (what, kdf.get("name"), cipher.get("name")))
     if params not in SCRYPT_PARAMS:
         raise CosignKeyError("%s has unsupported scrypt parameters %r" % (what, params))
     if len(salt) != SALT_SIZE or len(nonce) != NONCE_SIZE:
@@ -284,7 +284,7 @@ def make_payload(docker_reference, manifest_digest, annotations=None):
 
 
 def _strict_object(pairs):
-    keys = [k for k, _ in pairs]
+    keys = [pair[0] for pair in pairs]
     duplicates = sorted(set(k for k in keys if keys.count(k) > 1))
     if duplicates:
         raise PayloadError("duplicate key %r in the payload" % duplicates[0])
@@ -329,3 +329,83 @@ def parse_payload(data):
             not isinstance(optional["timestamp"], int) or isinstance(optional["timestamp"], bool)):
         raise PayloadError("optional.timestamp must be an integer")
     return {"docker_reference": reference, "digest": digest, "optional": optional or {}}
+
+
+# -- DSSE envelopes, in-toto statements and sigstore bundles (cosign's new bundle format) -------
+
+BUNDLE_MEDIA_TYPES = ("application/vnd.dev.sigstore.bundle.v0.3+json",
+                      "application/vnd.dev.sigstore.bundle+json;version=0.3",
+                      "application/vnd.dev.sigstore.bundle+json;version=0.2")
+INTOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
+INTOTO_STATEMENT_TYPES = ("https://in-toto.io/Statement/v0.1", "https://in-toto.io/Statement/v1")
+COSIGN_SIGN_PREDICATE = "https://sigstore.dev/cosign/sign/v1"
+
+
+def pae(payload_type, payload):
+    """DSSE's pre-authentication encoding: what a DSSE signature actually signs."""
+    kind = payload_type.encode("utf-8")
+    return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(payload), payload)
+
+
+def parse_envelope(envelope):
+    """(payload type, payload bytes, [signature bytes]) of a DSSE envelope."""
+    if not isinstance(envelope, dict):
+        raise PayloadError("the DSSE envelope is not a JSON object")
+    payload_type = envelope.get("payloadType")
+    if not isinstance(payload_type, str):
+        raise PayloadError("the DSSE envelope has no payloadType")
+    try:
+        payload = base64.b64decode(envelope.get("payload") or "", validate=True)
+        signatures = [base64.b64decode(s.get("sig") or "", validate=True) for s in envelope.get("signatures") or []]
+    except (binascii.Error, ValueError, TypeError, AttributeError):
+        raise PayloadError("the DSSE envelope holds invalid base64")
+    if not signatures:
+        raise PayloadError("the DSSE envelope has no signatures")
+    return payload_type, payload, signatures
+
+
+def verify_envelope(envelope, public_keys):
+    """Index of the first key that signed the envelope (over PAE, never the bare payload), or None."""
+    payload_type, payload, signatures = parse_envelope(envelope)
+    message = pae(payload_type, payload)
+    for index, key in enumerate(public_keys):
+        if any(verify(key, message, signature) for signature in signatures):
+            return index
+    return None
+
+
+def parse_bundle(data):
+    """The DSSE envelope of a sigstore bundle (message-signature bundles are not cosign's format)."""
+    try:
+        bundle = json.loads(data.decode("utf-8") if isinstance(data, bytes) else data,
+                            object_pairs_hook=_strict_object)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PayloadError("the bundle is not JSON: %s" % exc)
+    if not isinstance(bundle, dict) or bundle.get("mediaType") not in BUNDLE_MEDIA_TYPES:
+        raise PayloadError("the bundle has media type %r" % (bundle.get("mediaType") if isinstance(bundle, dict) else None))
+    if "dsseEnvelope" not in bundle:
+        raise PayloadError("the bundle holds no DSSE envelope")
+    return bundle["dsseEnvelope"]
+
+
+def parse_statement(payload_type, payload):
+    """An in-toto statement's type, predicate type, subjects and predicate."""
+    if payload_type != INTOTO_PAYLOAD_TYPE:
+        raise PayloadError("the envelope carries %r, not an in-toto statement" % payload_type)
+    try:
+        statement = json.loads(payload.decode("utf-8"), object_pairs_hook=_strict_object)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PayloadError("the statement is not JSON: %s" % exc)
+    if not isinstance(statement, dict) or statement.get("_type") not in INTOTO_STATEMENT_TYPES:
+        raise PayloadError("the statement has _type %r" % (statement.get("_type") if isinstance(statement, dict) else None))
+    subjects = statement.get("subject")
+    if not isinstance(subjects, list) or not subjects or not all(isinstance(s, dict) for s in subjects):
+        raise PayloadError("the statement has no subject")
+    return {"predicate_type": statement.get("predicateType"), "subjects": subjects,
+            "predicate": statement.get("predicate")}
+
+
+def subject_names_digest(subjects, digest):
+    """True when one of the statement's subjects is the image ``digest``."""
+    algorithm, _sep, hexdigest = digest.partition(":")
+    return any((s.get("digest") or {}).get(algorithm) == hexdigest for s in subjects)

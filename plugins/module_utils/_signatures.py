@@ -18,15 +18,22 @@ import random
 import time
 
 from ansible_collections.signed.registry.plugins.module_utils._cosign import (
+    BUNDLE_MEDIA_TYPES,
+    COSIGN_SIGN_PREDICATE,
     SIGNATURE_ANNOTATION,
     SIMPLESIGNING_MEDIA_TYPE,
     PayloadError,
     go_json,
     key_id,
     make_payload,
+    parse_bundle,
+    parse_envelope,
     parse_payload,
+    parse_statement,
     sign,
+    subject_names_digest,
     verify,
+    verify_envelope,
 )
 from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
 from ansible_collections.signed.registry.plugins.module_utils._identity import identity_problem
@@ -43,6 +50,8 @@ OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 ZERO_TIME = "0001-01-01T00:00:00Z"
 # A simple-signing payload is a few hundred bytes; anything large is an attack on the verifier.
 MAX_PAYLOAD_SIZE = 64 * 1024
+MAX_BUNDLE_SIZE = 1024 * 1024
+COSIGN_SIG_ARTIFACT = "application/vnd.dev.cosign.artifact.sig.v1+json"
 # Concurrent signers overwrite each other's .sig manifest; re-read until ours has stayed put.
 SETTLE_READS = 3
 MAX_ATTEMPTS = 12
@@ -150,12 +159,12 @@ def signed_by(layer, payload, public_keys):
     return None
 
 
-def fetch_payload(registry, repository, layer):
+def fetch_payload(registry, repository, layer, limit=MAX_PAYLOAD_SIZE):
     size = layer.get("size")
-    if not isinstance(size, int) or size < 0 or size > MAX_PAYLOAD_SIZE:
+    if not isinstance(size, int) or size < 0 or size > limit:
         raise SignatureError("the payload is %r bytes, more than the %d a signature payload may have"
-                             % (size, MAX_PAYLOAD_SIZE))
-    payload = registry.get_blob(repository, layer.get("digest"), max_size=MAX_PAYLOAD_SIZE)
+                             % (size, limit))
+    payload = registry.get_blob(repository, layer.get("digest"), max_size=limit)
     if len(payload) != size:
         raise SignatureError("the payload has %d bytes where the layer says %d" % (len(payload), size))
     return payload
@@ -176,9 +185,79 @@ def verify_image(registry, repository, digest, image_reference, public_keys, key
     for layer in read_signature_layers(registry, repository, digest):
         if layer.get("mediaType") != SIMPLESIGNING_MEDIA_TYPE:
             continue
-        results.append(_check_layer(registry, repository, digest, image_reference, layer, public_keys,
-                                    key_ids, identity_rule, annotations or {}))
+        results.append(dict(_check_layer(registry, repository, digest, image_reference, layer, public_keys,
+                                         key_ids, identity_rule, annotations or {}), format="legacy"))
+    for manifest in referrer_manifests(registry, repository, digest):
+        artifact = manifest.get("artifactType") or (manifest.get("config") or {}).get("mediaType")
+        subject = (manifest.get("subject") or {}).get("digest")
+        for layer in manifest.get("layers") or []:
+            if not isinstance(layer, dict):
+                continue
+            if artifact == COSIGN_SIG_ARTIFACT and layer.get("mediaType") == SIMPLESIGNING_MEDIA_TYPE:
+                result = dict(_check_layer(registry, repository, digest, image_reference, layer, public_keys,
+                                           key_ids, identity_rule, annotations or {}), format="referrer")
+            elif layer.get("mediaType") in BUNDLE_MEDIA_TYPES:
+                result = _check_bundle(registry, repository, digest, image_reference, layer, public_keys,
+                                       key_ids, identity_rule, annotations or {})
+            else:
+                continue
+            if result is None:
+                continue
+            if result["accepted"] and subject != digest:
+                result.update(accepted=False, reason="the referrer's subject is %s, not this image" % subject)
+            results.append(result)
     return results
+
+
+def referrer_manifests(registry, repository, digest):
+    """The manifests that name the image as their subject (referrers API or fallback tag)."""
+    for descriptor in registry.referrers(repository, digest):
+        found = registry.get_manifest(repository, descriptor.get("digest"), accept=OCI_MANIFEST)
+        if found is None:
+            continue
+        try:
+            manifest = json.loads(found[0].decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if isinstance(manifest, dict):
+            yield manifest
+
+
+def _check_bundle(registry, repository, digest, image_reference, layer, public_keys, key_ids,
+                  identity_rule, annotations):
+    """A cosign-3 style signature: a sigstore bundle holding a DSSE-signed in-toto statement whose
+    predicate type is cosign's signature type. None for bundles that are attestations."""
+    result = {"layer": layer.get("digest"), "accepted": False, "key_id": None, "claims": None, "reason": None,
+              "format": "bundle"}
+    try:
+        envelope = parse_bundle(fetch_payload(registry, repository, layer, MAX_BUNDLE_SIZE))
+        statement = parse_statement(*parse_envelope(envelope)[:2])
+    except (SignatureError, RegistryError, PayloadError) as exc:
+        result["reason"] = str(exc)
+        return result
+    if statement["predicate_type"] != COSIGN_SIGN_PREDICATE:
+        return None
+    index = verify_envelope(envelope, public_keys)
+    if index is None:
+        result["reason"] = "the signature does not verify with any of the given public keys"
+        return result
+    result["key_id"] = key_ids[index]
+    subject = statement["subjects"][0]
+    result["claims"] = {"docker_reference": subject.get("name"),
+                        "digest": "sha256:%s" % (subject.get("digest") or {}).get("sha256"), "optional": {}}
+    if not subject_names_digest(statement["subjects"], digest):
+        result["reason"] = "the signature is for %s, not for this image (%s)" % (result["claims"]["digest"], digest)
+        return result
+    if identity_rule:
+        problem = identity_problem(identity_rule, image_reference, subject.get("name") or "")
+        if problem:
+            result["reason"] = problem
+            return result
+    if annotations:
+        result["reason"] = "annotations are required, and bundle signatures carry none"
+        return result
+    result["accepted"] = True
+    return result
 
 
 def _check_layer(registry, repository, digest, image_reference, layer, public_keys, key_ids,
@@ -280,6 +359,7 @@ class Signer:
             return False
         if self.check_mode:
             return True
+
         def remove(current):
             return [layer for layer in current if layer_identity(layer) not in ours]
 

@@ -213,5 +213,6 @@ def main():
         had = sorted(r["reference"] for r in results if r["changed"] != present)
         run.diff({"signed_by_key": had}, {"signed_by_key": sorted(r["reference"] for r in results) if present else []})
 
+
 if __name__ == "__main__":
     main()

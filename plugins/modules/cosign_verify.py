@@ -12,9 +12,18 @@ module: cosign_verify
 short_description: Verify the cosign signatures of container images with public keys
 version_added: 0.1.0
 description:
-  - Checks that each image carries at least one cosign signature (legacy C(sha256-<digest>.sig)
-    format, as C(cosign sign) and C(podman push --sign-by-sigstore-private-key) write it) that
-    verifies with one of O(public_keys), and returns what each signature claims.
+  - Checks that each image carries at least one cosign signature that verifies with one of
+    O(public_keys), and returns what each signature claims. Three storage formats are read
+    (C(format) in the results), as cosign 2 and 3 write them.
+  - V(legacy), the C(sha256-<digest>.sig) tag that C(cosign sign) and
+    C(podman push --sign-by-sigstore-private-key) write and podman verifies.
+  - V(referrer), the same simple-signing manifest attached as an OCI 1.1 referrer
+    (C(cosign sign --registry-referrers-mode=oci-1-1)).
+  - V(bundle), cosign 3's default, a sigstore bundle holding a DSSE-signed in-toto statement of
+    predicate type C(https://sigstore.dev/cosign/sign/v1), attached as a referrer. Podman cannot
+    read these; see M(signed.registry.cosign_sign) for the format it can.
+  - Referrers are looked up through the registry's referrers API, or through the C(sha256-<digest>)
+    referrers tag that clients keep on registries without one (Pulp, docker-registry).
   - Fails closed. A signature is accepted only when it verifies over its payload with one of
     the keys, the payload parses as strictly as containers/image parses it (no unknown or
     duplicate keys), its digest claim names the image being verified (a signature copied from
@@ -139,7 +148,9 @@ results:
       description: Whether at least one signature was accepted.
       type: bool
     signatures:
-      description: The accepted signatures, each with C(key_id), C(layer) (payload digest) and C(claims) (C(docker_reference), C(digest), C(optional)).
+      description:
+        - The accepted signatures, each with C(format) (V(legacy), V(referrer) or V(bundle)), C(key_id),
+          C(layer) (payload digest) and C(claims) (C(docker_reference), C(digest), C(optional)).
       type: list
       elements: dict
     rejected:
@@ -155,7 +166,8 @@ results:
       verified: true
       reason: null
       signatures:
-        - key_id: sha256:90c28d690e67bfe77c05d5cf50080325545eba03a2ea4a3170fe3cd542c8a6d4
+        - format: legacy
+          key_id: sha256:90c28d690e67bfe77c05d5cf50080325545eba03a2ea4a3170fe3cd542c8a6d4
           layer: sha256:baed8f1e371802360f663c27967dbcfae27f0f11bf46cb0084df4133b36439c4
           claims:
             docker_reference: registry.example.com/team/app
@@ -183,8 +195,9 @@ from ansible_collections.signed.registry.plugins.module_utils._reference import 
 from ansible_collections.signed.registry.plugins.module_utils._signatures import verify_image
 
 IDENTITY_SPEC = dict(
-    type=dict(type="str", required=True, choices=["matchExact", "matchRepoDigestOrExact", "matchRepository",
-                                                   "exactReference", "exactRepository", "remapIdentity"]),
+    type=dict(type="str", required=True,
+              choices=["matchExact", "matchRepoDigestOrExact", "matchRepository", "exactReference",
+                       "exactRepository", "remapIdentity"]),
     docker_reference=dict(type="str"),
     docker_repository=dict(type="str"),
     prefix=dict(type="str"),

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from ansible_collections.signed.registry.plugins.module_utils._cosign import (
     COSIGN_KEY_LABEL,
+    COSIGN_SIGN_PREDICATE,
     SCRYPT_PARAMS,
     SIGSTORE_KEY_LABEL,
     CosignKeyError,
@@ -27,11 +28,17 @@ from ansible_collections.signed.registry.plugins.module_utils._cosign import (
     load_public_key,
     load_unencrypted_private_key,
     make_payload,
+    pae,
+    parse_bundle,
+    parse_envelope,
     parse_payload,
+    parse_statement,
     pem_decode,
     public_key_pem,
     sign,
+    subject_names_digest,
     verify,
+    verify_envelope,
 )
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "cosign")
@@ -222,3 +229,59 @@ def test_tampered_payloads_and_signatures_fail():
     assert not verify(key.public_key(), payload, b"")
     assert not verify(key.public_key(), payload, b"\x30\x00garbage")
     assert not verify(generate_private_key().public_key(), payload, signature)
+
+
+# -- DSSE and bundles ------------------------------------------------------------------------
+
+BUNDLE_DIGEST = "sha256:1f96e68bc1b2ac78a9c8d6e6e072d115f5cc7f83f5a5ba60343ac6370c44ae25"
+
+
+def test_pae_matches_the_dsse_spec():
+    assert pae("http://example.com/HelloWorld", b"hello world") == (
+        b"DSSEv1 29 http://example.com/HelloWorld 11 hello world")
+
+
+def test_bundle_made_by_cosign_verifies():
+    envelope = parse_bundle(fixture("bundle-sign-v1.json"))
+    assert verify_envelope(envelope, [load_public_key(fixture("cosign.pub"))]) == 0
+    statement = parse_statement(*parse_envelope(envelope)[:2])
+    assert statement["predicate_type"] == COSIGN_SIGN_PREDICATE
+    assert subject_names_digest(statement["subjects"], BUNDLE_DIGEST)
+    assert not subject_names_digest(statement["subjects"], DIGEST)
+
+
+def _envelope_with(**changes):
+    envelope = dict(parse_bundle(fixture("bundle-sign-v1.json")))
+    envelope.update(changes)
+    return envelope
+
+
+def test_bundle_tampering_is_refused():
+    key = load_public_key(fixture("cosign.pub"))
+    envelope = parse_bundle(fixture("bundle-sign-v1.json"))
+    payload_type, payload, signatures = parse_envelope(envelope)
+    changed = base64.b64encode(payload.replace(b"1f96", b"0f96")).decode()
+    assert verify_envelope(_envelope_with(payload=changed), [key]) is None
+    assert verify_envelope(_envelope_with(payloadType="text/plain"), [key]) is None
+    assert verify_envelope(envelope, [generate_private_key().public_key()]) is None
+    # A signature over the bare payload (no PAE) must not pass as a DSSE signature.
+    other = generate_private_key()
+    bare = base64.b64encode(sign(other, payload)).decode()
+    assert verify_envelope(_envelope_with(signatures=[{"sig": bare}]), [other.public_key()]) is None
+    with pytest.raises(PayloadError, match="invalid base64"):
+        parse_envelope(_envelope_with(payload="!!"))
+    with pytest.raises(PayloadError, match="no signatures"):
+        parse_envelope(_envelope_with(signatures=[]))
+
+
+def test_bundle_and_statement_shapes_are_checked():
+    with pytest.raises(PayloadError, match="media type"):
+        parse_bundle(b'{"mediaType":"x"}')
+    with pytest.raises(PayloadError, match="no DSSE envelope"):
+        parse_bundle(b'{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","messageSignature":{}}')
+    with pytest.raises(PayloadError, match="not an in-toto statement"):
+        parse_statement("text/plain", b"{}")
+    with pytest.raises(PayloadError, match="_type"):
+        parse_statement("application/vnd.in-toto+json", b'{"_type":"x","subject":[{}]}')
+    with pytest.raises(PayloadError, match="no subject"):
+        parse_statement("application/vnd.in-toto+json", b'{"_type":"https://in-toto.io/Statement/v1","subject":[]}')

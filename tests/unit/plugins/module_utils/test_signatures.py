@@ -74,6 +74,9 @@ class MemoryRegistry:
     def get_blob(self, repository, digest, max_size=None):
         return self.blobs[digest]
 
+    def referrers(self, repository, digest):
+        return []
+
 
 def put_layers(registry, digest, layers, payloads):
     for payload in payloads:
