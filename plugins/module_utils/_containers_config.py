@@ -259,11 +259,11 @@ def _field(value, field, where, ctx):
                 raise InvalidInput("%s must be base64 (policy.json holds the key file's bytes in base64)" % name)
 
 
-def _exactly_one(req, fields, where, ctx, what=""):
+def _exactly_one(req, fields, where, ctx):
     given = [f for f in fields if f in req]
     if len(given) != 1:
-        raise InvalidInput("%s: exactly one of %s must be set%s, %s" % (
-            where, ", ".join(ctx.names.get(f, f) for f in fields), what,
+        raise InvalidInput("%s: exactly one of %s must be set, %s" % (
+            where, ", ".join(ctx.names.get(f, f) for f in fields),
             "none is" if not given else "got " + ", ".join(ctx.names.get(f, f) for f in given)))
 
 
