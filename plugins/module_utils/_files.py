@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import stat
 import tempfile
 
 from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput
@@ -25,16 +26,19 @@ def read_bytes(path):
         raise
 
 
-def write_atomic(path, data, mode=0o600):
+def write_atomic(path, data, mode=0o600, owner=None):
     """Replace ``path`` with ``data`` in one rename; the old file stays if anything fails.
 
-    The temporary file is created with ``mode`` already set, in the same directory, so a secret
-    is never on disk with wider permissions, and the rename cannot cross file systems.
+    The temporary file is created with ``mode`` (and ``owner``, a (uid, gid) pair) already set,
+    in the same directory, so a secret is never on disk with wider permissions or another owner,
+    and the rename cannot cross file systems.
     """
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
     try:
         os.fchmod(fd, mode)
+        if owner is not None and owner != (os.geteuid(), os.getegid()):
+            os.fchown(fd, *owner)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -52,6 +56,21 @@ def write_atomic(path, data, mode=0o600):
             os.close(dir_fd)
     except OSError:  # pragma: no cover - some file systems cannot sync a directory
         pass
+
+
+def replace_file(path, data, default_mode=0o644):
+    """Write a configuration file in one rename, keeping the mode and owner it had.
+
+    Through a symlink rather than over it: the link is how the host chose to place the file.
+    """
+    target = os.path.realpath(path)
+    mode, owner = default_mode, None
+    if os.path.exists(target):
+        info = os.stat(target)
+        mode, owner = stat.S_IMODE(info.st_mode), (info.st_uid, info.st_gid)
+        if os.geteuid() != 0:
+            owner = None
+    write_atomic(target, data, mode, owner)
 
 
 def path_or_content(value, what):

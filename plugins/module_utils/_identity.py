@@ -23,6 +23,14 @@ IDENTITY_FIELDS = {
     "remapIdentity": ("prefix", "signed_prefix"),
 }
 ALL_FIELDS = ("docker_reference", "docker_repository", "prefix", "signed_prefix")
+# The option spec of a ``signed_identity`` dict, shared by every module that takes one.
+IDENTITY_ARGUMENT_SPEC = dict(
+    type=dict(type="str", required=True, choices=sorted(IDENTITY_FIELDS)),
+    docker_reference=dict(type="str"),
+    docker_repository=dict(type="str"),
+    prefix=dict(type="str"),
+    signed_prefix=dict(type="str"),
+)
 
 
 def check_identity_rule(rule, option="signed_identity"):

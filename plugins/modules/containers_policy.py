@@ -309,7 +309,6 @@ backup_file:
 """
 
 import os
-import stat
 
 from ansible_collections.signed.registry.plugins.module_utils._containers_config import (
     NEWEST_KNOWN,
@@ -333,17 +332,10 @@ from ansible_collections.signed.registry.plugins.module_utils._containers_config
     version_from_tool,
 )
 from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput, SignedRegistryError
-from ansible_collections.signed.registry.plugins.module_utils._files import read_bytes, write_atomic
+from ansible_collections.signed.registry.plugins.module_utils._identity import IDENTITY_ARGUMENT_SPEC
+from ansible_collections.signed.registry.plugins.module_utils._files import read_bytes, replace_file
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun
 
-IDENTITY_SPEC = dict(
-    type=dict(type="str", required=True, choices=["matchExact", "matchRepoDigestOrExact", "matchRepository",
-                                                  "exactReference", "exactRepository", "remapIdentity"]),
-    docker_reference=dict(type="str"),
-    docker_repository=dict(type="str"),
-    prefix=dict(type="str"),
-    signed_prefix=dict(type="str"),
-)
 REQUIREMENT_SPEC = dict(
     type=dict(type="str", required=True, choices=["insecureAcceptAnything", "reject", "signedBy", "sigstoreSigned"]),
     key_type=dict(type="str", choices=["GPGKeys"]),
@@ -351,7 +343,7 @@ REQUIREMENT_SPEC = dict(
     key_paths=dict(type="list", elements="path", no_log=False),
     key_data=dict(type="str", no_log=False),
     key_datas=dict(type="list", elements="str", no_log=False),
-    signed_identity=dict(type="dict", options=IDENTITY_SPEC),
+    signed_identity=dict(type="dict", options=IDENTITY_ARGUMENT_SPEC),
     fulcio=dict(type="dict"),
     pki=dict(type="dict"),
     rekor_public_key_path=dict(type="path"),
@@ -455,16 +447,9 @@ def warn_about(run, reqs, version):
 
 
 def write(run, path, doc, existed):
-    mode, owner = 0o644, None
-    if existed:
-        info = os.stat(path)
-        mode, owner = stat.S_IMODE(info.st_mode), (info.st_uid, info.st_gid)
-        if run.params["backup"]:
-            run.result["backup_file"] = run.module.backup_local(path)
-    # Through a symlink, not over it: the link is how the host chose to place the file.
-    write_atomic(os.path.realpath(path), dump_policy(doc), mode)
-    if owner and os.geteuid() == 0 and owner != (os.geteuid(), os.getegid()):
-        os.chown(path, *owner)
+    if existed and run.params["backup"]:
+        run.result["backup_file"] = run.module.backup_local(path)
+    replace_file(path, dump_policy(doc))
 
 
 def main():

@@ -153,7 +153,6 @@ backup_file:
 """
 
 import os
-import stat
 
 from ansible_collections.signed.registry.plugins.module_utils._containers_config import (
     HAS_YAML,
@@ -168,7 +167,7 @@ from ansible_collections.signed.registry.plugins.module_utils._containers_config
     set_section,
 )
 from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput, SignedRegistryError
-from ansible_collections.signed.registry.plugins.module_utils._files import read_bytes, write_atomic
+from ansible_collections.signed.registry.plugins.module_utils._files import read_bytes, replace_file
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun
 
 
@@ -202,19 +201,12 @@ def load_existing(path, data):
 
 
 def write(run, path, doc, data):
-    mode, owner = 0o644, None
-    if data is not None:
-        info = os.stat(path)
-        mode, owner = stat.S_IMODE(info.st_mode), (info.st_uid, info.st_gid)
-        if run.params["backup"]:
-            run.result["backup_file"] = run.module.backup_local(path)
+    if data is not None and run.params["backup"]:
+        run.result["backup_file"] = run.module.backup_local(path)
     if not doc:
         os.unlink(path)
         return
-    # Through a symlink, not over it: the link is how the host chose to place the file.
-    write_atomic(os.path.realpath(path), dump_registries_d(doc), mode)
-    if owner and os.geteuid() == 0 and owner != (os.geteuid(), os.getegid()):
-        os.chown(path, *owner)
+    replace_file(path, dump_registries_d(doc))
 
 
 def main():

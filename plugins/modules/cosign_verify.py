@@ -189,20 +189,10 @@ from ansible_collections.signed.registry.plugins.module_utils._cosign import (
 from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
 from ansible_collections.signed.registry.plugins.module_utils._files import path_or_content
 from ansible_collections.signed.registry.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
-from ansible_collections.signed.registry.plugins.module_utils._identity import check_identity_rule
+from ansible_collections.signed.registry.plugins.module_utils._identity import IDENTITY_ARGUMENT_SPEC, check_identity_rule
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, REGISTRY_CONNECTION_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference, signature_tag
 from ansible_collections.signed.registry.plugins.module_utils._signatures import verify_image
-
-IDENTITY_SPEC = dict(
-    type=dict(type="str", required=True,
-              choices=["matchExact", "matchRepoDigestOrExact", "matchRepository", "exactReference",
-                       "exactRepository", "remapIdentity"]),
-    docker_reference=dict(type="str"),
-    docker_repository=dict(type="str"),
-    prefix=dict(type="str"),
-    signed_prefix=dict(type="str"),
-)
 
 
 def verify_one(run, text, keys, key_ids, rule, annotations):
@@ -233,7 +223,7 @@ def main():
         images=dict(type="list", elements="str", required=True),
         public_keys=dict(type="list", elements="str", required=True),
         annotations=dict(type="dict", default={}),
-        signed_identity=dict(type="dict", options=IDENTITY_SPEC),
+        signed_identity=dict(type="dict", options=IDENTITY_ARGUMENT_SPEC),
         fail_on_unverified=dict(type="bool", default=True),
     )
     libraries = (("requests", HAS_REQUESTS, REQUESTS_IMPORT_ERROR),
