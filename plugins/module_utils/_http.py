@@ -75,14 +75,17 @@ class HttpClient:
                  backoff=0.25, read_only=False, user_agent=USER_AGENT, sleep=time.sleep):
         self.session = requests.Session()
         self.session.headers["User-Agent"] = user_agent
+        # Given with every request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE in the
+        # environment override a session-wide setting, which would drop the user's ca_cert.
+        self.verify = True
         if not validate_certs:
-            self.session.verify = False
+            self.verify = False
             try:
                 requests.packages.urllib3.disable_warnings()
             except AttributeError:  # pragma: no cover - vendored urllib3 removed
                 pass
         elif ca_cert:
-            self.session.verify = ca_cert
+            self.verify = ca_cert
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
@@ -102,6 +105,7 @@ class HttpClient:
         if writes and self.read_only:
             raise ReadOnlyViolation("%s %s attempted in check mode" % (method, url))
         kwargs.setdefault("timeout", self.timeout)
+        kwargs.setdefault("verify", self.verify)
         attempt = 0
         while True:
             attempt += 1

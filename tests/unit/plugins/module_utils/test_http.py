@@ -140,3 +140,48 @@ def test_expected_statuses(server):
     server.script = [(404, {"detail": "Not found."})]
     http = client()
     assert http.request("GET", server.url + "/x", expected=(200, 404)).status_code == 404
+
+
+def _self_signed(tmp_path):
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    import ipaddress
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, u"127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now - datetime.timedelta(minutes=1))
+            .not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(u"127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_path), str(key_path)
+
+
+def test_ca_cert_wins_over_ca_bundle_environment(tmp_path, monkeypatch):
+    import ssl
+    cert, key = _self_signed(tmp_path)
+    httpd = HTTPServer(("127.0.0.1", 0), Scripted)
+    httpd.script, httpd.seen = [], []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        # A CA bundle in the environment that does not hold our CA, as on many CI machines.
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "cert-that-is-not-it.pem"))
+        (tmp_path / "cert-that-is-not-it.pem").write_bytes(b"")
+        url = "https://127.0.0.1:%d/x" % httpd.server_address[1]
+        assert client(ca_cert=cert, retries=0).request("GET", url).json() == {"ok": True}
+        with pytest.raises(HTTPError):
+            client(retries=0).request("GET", url)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
