@@ -82,14 +82,28 @@ def verify_tags(registry, repository, content, tags, public_keys, key_ids, ident
     return results
 
 
-def publication_plan(staging, published, verified):
+def publication_plan(staging, published, verified, keep_signature_tags=False):
     """(tags to copy from staging, tag hrefs to remove from published) to make the published
-    version hold exactly the verified images and their companion tags."""
+    version hold exactly the verified images and their companion tags.
+
+    ``keep_signature_tags``: the published .sig tags carry signatures of our own on top of the
+    upstream ones (re-signing), so one that is present is up to date.
+    """
     wanted = set()
     for entry in verified:
+        digests = [entry["digest"]] + entry["platforms"]
         wanted.add(entry["tag"])
-        wanted.update(staging.companions([entry["digest"]] + entry["platforms"]))
-    to_copy = sorted(name for name in wanted
-                     if name not in published.tags or published.tags[name]["digest"] != staging.tags[name]["digest"])
+        wanted.update(staging.companions(digests))
+        if keep_signature_tags:
+            # Our own signature tags stay, even where the upstream had none to copy.
+            wanted.update(d.replace(":", "-", 1) + ".sig" for d in digests if d.replace(":", "-", 1) + ".sig" in published.tags)
+    def current(name):
+        if name not in published.tags:
+            return False
+        if keep_signature_tags and name.endswith(".sig"):
+            return True
+        return published.tags[name]["digest"] == staging.tags[name]["digest"]
+
+    to_copy = sorted(name for name in wanted if name in staging.tags and not current(name))
     to_remove = sorted(info["href"] for name, info in published.tags.items() if name not in wanted)
     return to_copy, to_remove

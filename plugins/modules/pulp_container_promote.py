@@ -86,6 +86,32 @@ options:
     description: Claims each accepted signature must carry in its payload.
     type: dict
     default: {}
+  resign:
+    description:
+      - Sign every published image (and each platform manifest of a multi-arch one) again with
+        the organisation's key, through Pulp's registry, as M(signed.registry.cosign_sign) does.
+        Pulling hosts then trust one key, and their identity rule can name the published
+        repository (the default identity) instead of each upstream repository.
+      - The upstream signatures stay beside the new one.
+    type: dict
+    suboptions:
+      key:
+        description: The private key, a path or PEM text (see M(signed.registry.cosign_sign)).
+        type: str
+        required: true
+      passphrase:
+        description: Passphrase of O(resign.key).
+        type: str
+        default: ""
+      identity:
+        description:
+          - The C(docker-reference) to claim. Defaults to the published repository as reached through
+            O(pulp_url) (C(host[:port]/base_path)); set it when clients pull through another host name.
+        type: str
+      annotations:
+        description: Claims added to the payload.
+        type: dict
+        default: {}
 extends_documentation_fragment:
   - signed.registry._pulp
   - signed.registry._attributes
@@ -176,13 +202,21 @@ repository_version:
   description: The published repository's latest version after the run (href and number); null in check mode for a new repository.
   returned: always
   type: dict
+resigned:
+  description: Digests that got a signature by O(resign.key) in this run.
+  returned: when O(resign) is set
+  type: list
+  elements: str
 """
 
 from ansible_collections.signed.registry.plugins.module_utils._cosign import (
     CRYPTOGRAPHY_IMPORT_ERROR,
     HAS_CRYPTOGRAPHY,
+    HAS_NACL,
+    NACL_IMPORT_ERROR,
     key_id,
     load_public_key,
+    load_signing_key,
 )
 from ansible_collections.signed.registry.plugins.module_utils._files import path_or_content
 from ansible_collections.signed.registry.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
@@ -196,6 +230,7 @@ from ansible_collections.signed.registry.plugins.module_utils._promotion import 
     verify_tags,
 )
 from ansible_collections.signed.registry.plugins.module_utils._pulp import DISTRIBUTIONS, REPOSITORIES, ensure
+from ansible_collections.signed.registry.plugins.module_utils._signatures import Signer
 from ansible_collections.signed.registry.plugins.module_utils._pulp_container import (
     distribution_state,
     version_summary,
@@ -229,10 +264,18 @@ def main():
         public_keys=dict(type="list", elements="str", required=True, no_log=False),
         signed_identity=dict(type="dict", options=IDENTITY_ARGUMENT_SPEC),
         annotations=dict(type="dict", default={}),
+        resign=dict(type="dict", options=dict(
+            key=dict(type="str", required=True, no_log=True),
+            passphrase=dict(type="str", default="", no_log=True),
+            identity=dict(type="str"),
+            annotations=dict(type="dict", default={}),
+        )),
     )
     libraries = (("requests", HAS_REQUESTS, REQUESTS_IMPORT_ERROR),
-                 ("cryptography", HAS_CRYPTOGRAPHY, CRYPTOGRAPHY_IMPORT_ERROR))
-    with ModuleRun(argument_spec, PULP_CONNECTION_SPEC, libraries=libraries) as run:
+                 ("cryptography", HAS_CRYPTOGRAPHY, CRYPTOGRAPHY_IMPORT_ERROR),
+                 ("PyNaCl", HAS_NACL, NACL_IMPORT_ERROR))
+    with ModuleRun(argument_spec, PULP_CONNECTION_SPEC, libraries=libraries, secret_keys=("key", "passphrase"),
+                   required_by={"resign": "base_path"}) as run:
         params = run.params
         keys = [load_public_key(path_or_content(k, "public_keys[%d]" % i), "public_keys[%d]" % i)
                 for i, k in enumerate(params["public_keys"])]
@@ -242,6 +285,10 @@ def main():
         if params["signed_identity"]:
             rule = check_identity_rule(dict((k, v) for k, v in params["signed_identity"].items() if v is not None))
         annotations = dict((str(k), str(v)) for k, v in params["annotations"].items())
+        signer = None
+        if params["resign"]:
+            signer = Signer(load_signing_key(path_or_content(params["resign"]["key"], "resign.key"),
+                                             params["resign"]["passphrase"], "resign.key"), check_mode=run.check_mode)
         pulp = run.pulp()
         staging = pulp.find(REPOSITORIES, name=params["source_repository"])
         if staging is None:
@@ -260,7 +307,8 @@ def main():
         published_outcome = ensure(pulp, REPOSITORIES, {"name": params["repository"]}, {}, check_mode=run.check_mode)
         published = published_outcome.obj
         current = VersionContent(pulp, published.get("latest_version_href"))
-        to_copy, to_remove = publication_plan(content, current, [i for i in images if i["verified"]])
+        to_copy, to_remove = publication_plan(content, current, [i for i in images if i["verified"]],
+                                              keep_signature_tags=signer is not None)
         if not run.check_mode:
             if to_copy:
                 pulp.wait(pulp.post_action(published["pulp_href"], "copy_tags", {
@@ -287,6 +335,26 @@ def main():
                              check_mode=run.check_mode)
             run.result["changed"] = run.result["changed"] or outcome.changed
             run.result["registry_path"] = (outcome.obj or {}).get("registry_path")
+        if signer is not None:
+            run.result["resigned"] = resign(run, registry, signer, params, images)
+            run.result["changed"] = run.result["changed"] or bool(run.result["resigned"])
+
+
+def resign(run, registry, signer, params, images):
+    """Sign each published manifest with the organisation's key; the digests that got a signature."""
+    repository = params["base_path"]
+    identity = params["resign"]["identity"] or "%s/%s" % (registry.host, repository)
+    annotations = dict((str(k), str(v)) for k, v in params["resign"]["annotations"].items())
+    signed = []
+    for image in images:
+        if not image["verified"]:
+            continue
+        for digest in [image["digest"]] + image["platforms"]:
+            if run.check_mode and not registry.resolve(repository, digest):
+                signed.append(digest)
+            elif signer.sign(registry, repository, digest, identity, annotations):
+                signed.append(digest)
+    return signed
 
 
 if __name__ == "__main__":
