@@ -59,6 +59,8 @@ class Registry:
         self.password = password
         self._tokens = {}
         self._basic = False
+        # None until a referrers lookup tells whether the registry has the OCI 1.1 API.
+        self.referrers_api = None
 
     # -- auth --------------------------------------------------------------------------------
 
@@ -206,7 +208,8 @@ class Registry:
         response = self.request("GET", repository, "referrers/" + digest, params=params,
                                 headers={"Accept": OCI_INDEX}, expected=(200, 404, 405))
         index = None
-        if response.status_code == 200 and "json" in response.headers.get("Content-Type", ""):
+        self.referrers_api = response.status_code == 200 and "json" in response.headers.get("Content-Type", "")
+        if self.referrers_api:
             index = response.json()
         else:
             found = self.get_manifest(repository, signature_tag(digest, suffix=None), accept=OCI_INDEX)

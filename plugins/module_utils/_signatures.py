@@ -100,9 +100,9 @@ def signature_image(layers):
     return manifest, config
 
 
-def read_signature_layers(registry, repository, digest):
-    """The layers of the image's .sig manifest (all of them, signature or not), [] when none."""
-    found = registry.get_manifest(repository, signature_tag(digest), accept=OCI_MANIFEST + ", " + DOCKER_MANIFEST)
+def read_signature_layers(registry, repository, digest, suffix="sig"):
+    """The layers of the image's .sig (or .att) manifest, [] when there is none."""
+    found = registry.get_manifest(repository, signature_tag(digest, suffix), accept=OCI_MANIFEST + ", " + DOCKER_MANIFEST)
     if found is None:
         return []
     try:
@@ -111,13 +111,13 @@ def read_signature_layers(registry, repository, digest):
         if not isinstance(layers, list) or not all(isinstance(layer, dict) for layer in layers):
             raise ValueError
     except (ValueError, KeyError, TypeError):
-        raise RegistryError("the signature manifest %s of %s is malformed" % (signature_tag(digest), repository))
+        raise RegistryError("the manifest %s of %s is malformed" % (signature_tag(digest, suffix), repository))
     return layers
 
 
-def write_signature_layers(registry, repository, digest, layers, payloads):
-    """Push the blobs and the .sig manifest holding ``layers``; delete it when none are left."""
-    tag = signature_tag(digest)
+def write_signature_layers(registry, repository, digest, layers, payloads, suffix="sig"):
+    """Push the blobs and the .sig (or .att) manifest holding ``layers``; delete it when none are left."""
+    tag = signature_tag(digest, suffix)
     if not layers:
         current = registry.resolve(repository, tag)
         if current:
@@ -209,8 +209,9 @@ def verify_image(registry, repository, digest, image_reference, public_keys, key
     return results
 
 
-def referrer_manifests(registry, repository, digest):
-    """The manifests that name the image as their subject (referrers API or fallback tag)."""
+def referrer_manifests(registry, repository, digest, with_digest=False):
+    """The manifests that name the image as their subject (referrers API or fallback tag);
+    with ``with_digest``, (manifest, its digest) pairs."""
     for descriptor in registry.referrers(repository, digest):
         found = registry.get_manifest(repository, descriptor.get("digest"), accept=OCI_MANIFEST)
         if found is None:
@@ -220,7 +221,7 @@ def referrer_manifests(registry, repository, digest):
         except (ValueError, UnicodeDecodeError):
             continue
         if isinstance(manifest, dict):
-            yield manifest
+            yield (manifest, found[2]) if with_digest else manifest
 
 
 def _check_bundle(registry, repository, digest, image_reference, layer, public_keys, key_ids,
@@ -369,7 +370,7 @@ class Signer:
         self._converge(registry, repository, digest, remove, gone, {})
         return True
 
-    def _converge(self, registry, repository, digest, change, done, payloads):
+    def _converge(self, registry, repository, digest, change, done, payloads, suffix="sig"):
         """Apply ``change`` to the current layers until ``done`` holds on several reads in a row.
 
         Registries have no compare-and-swap for tags: another signer may replace the manifest
@@ -378,7 +379,7 @@ class Signer:
         """
         steady = 0
         for attempt in range(MAX_ATTEMPTS):
-            current = read_signature_layers(registry, repository, digest)
+            current = read_signature_layers(registry, repository, digest, suffix)
             if done(current):
                 steady += 1
                 if steady >= SETTLE_READS:
@@ -388,7 +389,7 @@ class Signer:
             steady = 0
             if attempt:
                 self._sleep(random.uniform(0.02, 0.2) * attempt)
-            write_signature_layers(registry, repository, digest, change(current), payloads)
+            write_signature_layers(registry, repository, digest, change(current), payloads, suffix)
         raise SignatureError("the signatures of %s@%s kept changing under concurrent writers; giving up after "
                              "%d attempts" % (repository, digest, MAX_ATTEMPTS))
 

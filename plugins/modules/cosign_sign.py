@@ -56,6 +56,17 @@ options:
       - Give C(host/repository:tag) for hosts whose policy uses the default
         C(matchRepoDigestOrExact) rule and pull by tag.
     type: str
+  format:
+    description:
+      - V(legacy) writes the C(sha256-<digest>.sig) image that podman, skopeo and CRI-O verify.
+      - V(bundle) writes what cosign 3 writes by default, a sigstore bundle holding a DSSE-signed
+        in-toto statement (predicate type C(https://sigstore.dev/cosign/sign/v1)) attached as an
+        OCI 1.1 referrer (through the C(sha256-<digest>) referrers tag on registries without the
+        referrers API). C(cosign verify) 3 reads it; containers/image does not. O(annotations) and
+        O(state=absent) are for the legacy format only.
+    type: str
+    choices: [legacy, bundle]
+    default: legacy
   recursive:
     description:
       - For a multi-arch index, also sign each platform manifest it lists (cosign's C(--recursive)).
@@ -156,7 +167,8 @@ from ansible_collections.signed.registry.plugins.module_utils._files import path
 from ansible_collections.signed.registry.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, REGISTRY_CONNECTION_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference, signature_tag
-from ansible_collections.signed.registry.plugins.module_utils._signatures import Signer, platform_digests
+from ansible_collections.signed.registry.plugins.module_utils._attestations import Attester
+from ansible_collections.signed.registry.plugins.module_utils._signatures import platform_digests
 
 LIBRARIES = (("requests", HAS_REQUESTS, REQUESTS_IMPORT_ERROR),
              ("cryptography", HAS_CRYPTOGRAPHY, CRYPTOGRAPHY_IMPORT_ERROR),
@@ -184,6 +196,7 @@ def main():
         passphrase=dict(type="str", default="", no_log=True),
         annotations=dict(type="dict", default={}),
         identity=dict(type="str"),
+        format=dict(type="str", default="legacy", choices=["legacy", "bundle"]),
         recursive=dict(type="bool", default=False),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
@@ -192,15 +205,19 @@ def main():
         params = run.params
         images = [(text, parse_reference(text, default_tag="latest")) for text in params["images"]]
         annotations = dict((str(k), str(v)) for k, v in params["annotations"].items())
+        if params["format"] == "bundle" and (annotations or params["state"] == "absent"):
+            raise InvalidInput("format=bundle takes no annotations and cannot be used with state=absent")
         if params["identity"] is not None:
             parse_reference(params["identity"])
-        signer = Signer(load_signing_key(path_or_content(params["key"], "key"), params["passphrase"], "key"),
-                        check_mode=run.check_mode)
+        signer = Attester(load_signing_key(path_or_content(params["key"], "key"), params["passphrase"], "key"),
+                          check_mode=run.check_mode)
         run.result["key_id"] = signer.key_id
         results = []
         for text, ref, digest in targets(run, images):
             registry = run.registry(ref.api_host)
-            if params["state"] == "present":
+            if params["format"] == "bundle":
+                changed = signer.sign_bundle(registry, ref.repository, digest, params["identity"] or ref.name)
+            elif params["state"] == "present":
                 changed = signer.sign(registry, ref.repository, digest, params["identity"] or ref.name, annotations)
             else:
                 changed = signer.unsign(registry, ref.repository, digest)
