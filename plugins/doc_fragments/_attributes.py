@@ -47,3 +47,16 @@ attributes:
   platform:
     platforms: posix
 """
+
+    INFO = r"""
+options: {}
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads.
+  diff_mode:
+    support: N/A
+    details: The module only reads.
+  idempotent:
+    support: full
+"""

@@ -1,0 +1,176 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, signed.registry contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: cosign_verify_attestation
+short_description: Verify in-toto attestations of container images and return their predicates
+version_added: 0.1.0
+description:
+  - Finds the attestations attached to each image, in the legacy C(sha256-<digest>.att) image and
+    as sigstore bundle referrers, checks each DSSE signature (over DSSE's pre-authentication
+    encoding, never the bare payload) with O(public_keys), checks that the statement's subject
+    is the image's digest, and returns the decoded predicates of those that pass.
+  - Fails closed. An image without an accepted attestation (of O(predicate_type), when given)
+    fails the module unless O(fail_on_unverified=false); every rejected attestation is returned
+    with its reason.
+  - Bundle-format signatures (predicate type C(https://sigstore.dev/cosign/sign/v1)) are
+    signatures, not attestations; M(signed.registry.cosign_verify) checks them.
+author:
+  - Signed Registry Maintainers (@signed-registry)
+options:
+  images:
+    description: Images to check, by tag or digest.
+    type: list
+    elements: str
+    required: true
+  public_keys:
+    description: Public keys (PEM), each a path or the PEM text; an attestation signed by any one of them is accepted.
+    type: list
+    elements: str
+    required: true
+  predicate_type:
+    description: Only attestations of this predicate type (a URI or one of cosign's short names, see M(signed.registry.cosign_attest)).
+    type: str
+  fail_on_unverified:
+    description: Fail when an image has no accepted attestation.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - signed.registry._registry
+  - signed.registry._registry.ACTION_GROUP
+  - signed.registry._attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+seealso:
+  - module: signed.registry.cosign_attest
+  - module: signed.registry.cosign_verify
+"""
+
+EXAMPLES = r"""
+- name: The SBOM of what is about to be deployed, signed by the build key
+  signed.registry.cosign_verify_attestation:
+    images: [registry.example.com/team/app:2.0]
+    public_keys: [/etc/signing/build.pub]
+    predicate_type: spdxjson
+  register: sbom
+
+- name: Its packages
+  ansible.builtin.debug:
+    msg: "{{ sbom.results[0].attestations[0].predicate.packages | map(attribute='name') }}"
+"""
+
+RETURN = r"""
+results:
+  description: One entry per image.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    image:
+      description: The image as given.
+      type: str
+    digest:
+      description: The digest checked.
+      type: str
+    verified:
+      description: Whether at least one attestation was accepted.
+      type: bool
+    attestations:
+      description: Accepted attestations, each with C(format), C(key_id), C(predicate_type) and C(predicate).
+      type: list
+      elements: dict
+    rejected:
+      description: Attestations not accepted, each with C(reason).
+      type: list
+      elements: dict
+    reason:
+      description: Why the image is not verified; null when it is.
+      type: str
+  sample:
+    - image: registry.example.com/team/app:2.0
+      digest: sha256:1f96e68bc1b2ac78a9c8d6e6e072d115f5cc7f83f5a5ba60343ac6370c44ae25
+      verified: true
+      reason: null
+      attestations:
+        - {format: legacy, predicate_type: "https://spdx.dev/Document", key_id: "sha256:90c28d69...",
+           predicate: {spdxVersion: SPDX-2.3, name: app}}
+      rejected: []
+"""
+
+from ansible_collections.signed.registry.plugins.module_utils._attestations import predicate_type_uri, verify_attestations
+from ansible_collections.signed.registry.plugins.module_utils._cosign import (
+    CRYPTOGRAPHY_IMPORT_ERROR,
+    HAS_CRYPTOGRAPHY,
+    key_id,
+    load_public_key,
+)
+from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
+from ansible_collections.signed.registry.plugins.module_utils._files import path_or_content
+from ansible_collections.signed.registry.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, REGISTRY_CONNECTION_SPEC
+from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference
+
+
+def check_image(run, text, keys, key_ids, predicate_type):
+    ref = parse_reference(text, default_tag="latest")
+    registry = run.registry(ref.api_host)
+    result = {"image": text, "digest": None, "verified": False, "attestations": [], "rejected": [], "reason": None}
+    digest = registry.resolve(ref.repository, ref.digest or ref.tag)
+    if digest is None:
+        result["reason"] = "no such image on %s" % ref.registry
+        return result
+    result["digest"] = digest
+    for entry in verify_attestations(registry, ref.repository, digest, keys, key_ids, predicate_type):
+        accepted = entry.pop("accepted")
+        if accepted:
+            entry.pop("reason")
+        (result["attestations"] if accepted else result["rejected"]).append(entry)
+    result["verified"] = bool(result["attestations"])
+    if not result["verified"]:
+        kind = "of type %s " % predicate_type if predicate_type else ""
+        result["reason"] = ("no attestation %swas accepted%s" % (
+            kind, (": " + "; ".join(e["reason"] for e in result["rejected"])) if result["rejected"] else " (none found)"))
+    return result
+
+
+def main():
+    argument_spec = dict(
+        images=dict(type="list", elements="str", required=True),
+        public_keys=dict(type="list", elements="str", required=True, no_log=False),
+        predicate_type=dict(type="str"),
+        fail_on_unverified=dict(type="bool", default=True),
+    )
+    libraries = (("requests", HAS_REQUESTS, REQUESTS_IMPORT_ERROR),
+                 ("cryptography", HAS_CRYPTOGRAPHY, CRYPTOGRAPHY_IMPORT_ERROR))
+    with ModuleRun(argument_spec, REGISTRY_CONNECTION_SPEC, secret_keys=("registry_password",),
+                   libraries=libraries) as run:
+        params = run.params
+        keys = [load_public_key(path_or_content(k, "public_keys[%d]" % i), "public_keys[%d]" % i)
+                for i, k in enumerate(params["public_keys"])]
+        if not keys:
+            run.fail("public_keys must name at least one public key")
+        predicate_type = predicate_type_uri(params["predicate_type"]) if params["predicate_type"] else None
+        for text in params["images"]:
+            parse_reference(text)
+        results = [check_image(run, text, keys, [key_id(k) for k in keys], predicate_type) for text in params["images"]]
+        run.result["results"] = results
+        failed = [r for r in results if not r["verified"]]
+        if failed and params["fail_on_unverified"]:
+            raise SignedRegistryError("%d of %d images failed attestation verification: %s" % (
+                len(failed), len(results), "; ".join("%s: %s" % (r["image"], r["reason"]) for r in failed)),
+                results=results)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, signed.registry contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: image_signatures_info
+short_description: List the signatures, attestations, SBOMs and referrers attached to container images
+version_added: 0.1.0
+description:
+  - Like C(cosign tree), without verifying anything. For each image, the layers of its cosign
+    C(sha256-<digest>.sig), C(.att) and C(.sbom) images, and the manifests that name it as their
+    subject (OCI 1.1 referrers, from the referrers API or the C(sha256-<digest>) referrers tag),
+    with their types and digests.
+  - Use M(signed.registry.cosign_verify) and M(signed.registry.cosign_verify_attestation) to
+    decide anything from them.
+author:
+  - Signed Registry Maintainers (@signed-registry)
+options:
+  images:
+    description: Images to look at, by tag or digest.
+    type: list
+    elements: str
+    required: true
+extends_documentation_fragment:
+  - signed.registry._registry
+  - signed.registry._registry.ACTION_GROUP
+  - signed.registry._attributes
+  - signed.registry._attributes.INFO
+"""
+
+EXAMPLES = r"""
+- name: What is attached to the release
+  signed.registry.image_signatures_info:
+    images: [registry.example.com/team/app:2.0]
+  register: attached
+
+- name: Count its signatures
+  ansible.builtin.debug:
+    msg: "{{ attached.images[0].signatures | length }} legacy signatures, {{ attached.images[0].referrers | length }} referrers"
+"""
+
+RETURN = r"""
+images:
+  description: One entry per image.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    image:
+      description: The image as given.
+      type: str
+    digest:
+      description: Its digest; null when the image does not exist.
+      type: str
+    signatures:
+      description: Layers of the C(.sig) image (C(tag), C(digest), C(media_type), C(size)).
+      type: list
+      elements: dict
+    attestations:
+      description: Layers of the C(.att) image, with C(predicate_type).
+      type: list
+      elements: dict
+    sboms:
+      description: Layers of the C(.sbom) image (cosign's deprecated C(attach sbom)).
+      type: list
+      elements: dict
+    referrers:
+      description: Manifests whose subject is the image (C(digest), C(artifact_type), C(predicate_type), C(layers)).
+      type: list
+      elements: dict
+  sample:
+    - image: registry.example.com/team/app:2.0
+      digest: sha256:1f96e68bc1b2ac78a9c8d6e6e072d115f5cc7f83f5a5ba60343ac6370c44ae25
+      signatures:
+        - {format: legacy, tag: "sha256-1f96e68bc1b2ac78a9c8d6e6e072d115f5cc7f83f5a5ba60343ac6370c44ae25.sig",
+           media_type: application/vnd.dev.cosign.simplesigning.v1+json, size: 243, predicate_type: null,
+           digest: "sha256:baed8f1e371802360f663c27967dbcfae27f0f11bf46cb0084df4133b36439c4"}
+      attestations: []
+      sboms: []
+      referrers:
+        - {digest: "sha256:42e4991b4254f013b4a402b3e795a94e16a352280f0cb09d2848e106cb6ae14a",
+           artifact_type: application/vnd.dev.sigstore.bundle.v0.3+json,
+           predicate_type: "https://sigstore.dev/cosign/sign/v1", layers: []}
+"""
+
+from ansible_collections.signed.registry.plugins.module_utils._attestations import attached
+from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, REGISTRY_CONNECTION_SPEC
+from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference
+
+
+def main():
+    argument_spec = dict(images=dict(type="list", elements="str", required=True))
+    with ModuleRun(argument_spec, REGISTRY_CONNECTION_SPEC, secret_keys=("registry_password",)) as run:
+        refs = [(text, parse_reference(text, default_tag="latest")) for text in run.params["images"]]
+        images = []
+        for text, ref in refs:
+            registry = run.registry(ref.api_host)
+            digest = registry.resolve(ref.repository, ref.digest or ref.tag)
+            entry = {"image": text, "digest": digest}
+            entry.update(attached(registry, ref.repository, digest) if digest else
+                         {"signatures": [], "attestations": [], "sboms": [], "referrers": []})
+            images.append(entry)
+        run.result["images"] = images
+
+
+if __name__ == "__main__":
+    main()
