@@ -213,8 +213,8 @@ class Attester(Signer):
         tag = signature_tag(digest, suffix=None)
         for _attempt in range(12):
             found = registry.get_manifest(repository, tag, accept=OCI_INDEX)
-            index = json.loads(found[0].decode("utf-8")) if found else {"schemaVersion": 2, "mediaType": OCI_INDEX,
-                                                                          "manifests": []}
+            empty = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": []}
+            index = json.loads(found[0].decode("utf-8")) if found else empty
             entries = [m for m in index.get("manifests") or [] if m.get("digest") not in removed]
             if any(m.get("digest") == descriptor["digest"] for m in entries) and len(entries) == len(index.get("manifests") or []):
                 return

@@ -97,6 +97,7 @@ def publication_plan(staging, published, verified, keep_signature_tags=False):
         if keep_signature_tags:
             # Our own signature tags stay, even where the upstream had none to copy.
             wanted.update(d.replace(":", "-", 1) + ".sig" for d in digests if d.replace(":", "-", 1) + ".sig" in published.tags)
+
     def current(name):
         if name not in published.tags:
             return False
