@@ -24,6 +24,7 @@ help:
 	@echo "make demo          the quick start: real Pulp + upstream registry, mirrors declared and synced by a playbook"
 	@echo "make sanity        ansible-test sanity"
 	@echo "make units         unit tests of plugins/module_utils"
+	@echo "make docs-check    build the Galaxy tarball, install it, render every module with ansible-doc"
 	@echo "make integration [TARGET=x]   integration targets against the running services (see env-up)"
 	@echo "make env-up / env-down        start / stop Pulp and the upstream registry on 127.0.0.1 (env-up also installs cosign and skopeo from Debian trixie into build/tools)"
 	@echo "make bench         benchmark against pulp-cli (prints times and ratios)"
@@ -62,8 +63,11 @@ integration: collection
 	cp $(SR_ENV_DIR)/integration_config.yml $(COLL)/tests/integration/integration_config.yml
 	cd $(COLL) && PATH=$(BIN):$$PATH ansible-test integration --local --python $(ANSIBLE_TEST_PY) --color no $(TARGET)
 
+docs-check: venv
+	SR_BIN=$(BIN) bash tests/utils/build_and_doc.sh 2>/dev/null
+
 # The test services are started for the integration run and stopped whatever its outcome.
-test: sanity units
+test: sanity units docs-check
 	$(MAKE) env-up
 	status=0; $(MAKE) integration || status=$$?; $(MAKE) env-down; exit $$status
 

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Build the collection as Galaxy would ship it, install it from the tarball into a scratch
+# path, and render every module's documentation with ansible-doc from there: what a user who
+# installs the release sees, not what the working tree holds.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+bin=${SR_BIN:-$here/build/venv/bin}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$bin/ansible-galaxy" collection build "$here" --output-path "$work/dist" >/dev/null
+tarball=$(ls "$work"/dist/signed-registry-*.tar.gz)
+"$bin/ansible-galaxy" collection install "$tarball" -p "$work/collections" >/dev/null
+export ANSIBLE_COLLECTIONS_PATH=$work/collections
+modules=$("$bin/ansible-doc" -t module -l signed.registry | awk '{print $1}')
+count=0
+for module in $modules; do
+    "$bin/ansible-doc" -t module "$module" >/dev/null
+    count=$((count + 1))
+done
+expected=$(ls "$here"/plugins/modules/*.py | wc -l)
+if [ "$count" -ne "$expected" ]; then
+    echo "ansible-doc listed $count modules from $(basename "$tarball"), the tree has $expected" >&2
+    exit 1
+fi
+echo "built $(basename "$tarball") ($(du -h "$tarball" | cut -f1)), installed it, ansible-doc rendered $count modules"
