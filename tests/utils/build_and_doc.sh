@@ -5,11 +5,13 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 bin=${SR_BIN:-$here/build/venv/bin}
+# Only the tarball counts: no other copy of the collection may be found instead.
+unset ANSIBLE_COLLECTIONS_PATH ANSIBLE_COLLECTIONS_PATHS
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$bin/ansible-galaxy" collection build "$here" --output-path "$work/dist" >/dev/null
 tarball=$(ls "$work"/dist/signed-registry-*.tar.gz)
-"$bin/ansible-galaxy" collection install "$tarball" -p "$work/collections" >/dev/null
+"$bin/ansible-galaxy" collection install --force "$tarball" -p "$work/collections" >/dev/null 2>&1
 export ANSIBLE_COLLECTIONS_PATH=$work/collections
 modules=$("$bin/ansible-doc" -t module -l signed.registry | awk '{print $1}')
 count=0
