@@ -285,3 +285,21 @@ def test_bundle_and_statement_shapes_are_checked():
         parse_statement("application/vnd.in-toto+json", b'{"_type":"x","subject":[{}]}')
     with pytest.raises(PayloadError, match="no subject"):
         parse_statement("application/vnd.in-toto+json", b'{"_type":"https://in-toto.io/Statement/v1","subject":[]}')
+
+
+def test_legacy_attestation_made_by_cosign_verifies():
+    envelope = json.loads(fixture("attestation-spdx-envelope.json"))
+    assert verify_envelope(envelope, [load_public_key(fixture("cosign.pub"))]) == 0
+    statement = parse_statement(*parse_envelope(envelope)[:2])
+    assert statement["predicate_type"] == "https://spdx.dev/Document"
+    assert statement["predicate"] == {"name": "x", "spdxVersion": "SPDX-2.3"}
+    assert subject_names_digest(statement["subjects"], BUNDLE_DIGEST)
+
+
+def test_statement_bytes_match_cosign():
+    from ansible_collections.signed.registry.plugins.module_utils._attestations import make_statement
+    envelope = json.loads(fixture("attestation-spdx-envelope.json"))
+    payload = parse_envelope(envelope)[1]
+    built = make_statement("127.0.0.1:5000/scratch/bundle", BUNDLE_DIGEST, "https://spdx.dev/Document",
+                           {"spdxVersion": "SPDX-2.3", "name": "x"})
+    assert built == payload
