@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import itertools
 import time
 import traceback
 
@@ -74,6 +75,10 @@ class HttpClient:
     def __init__(self, validate_certs=True, ca_cert=None, timeout=30, retries=3,
                  backoff=0.25, read_only=False, user_agent=USER_AGENT, sleep=time.sleep):
         self.session = requests.Session()
+        # Modules fetch many images on a few threads; keep a connection for each of them.
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=16)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
         self.session.headers["User-Agent"] = user_agent
         # Given with every request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE in the
         # environment override a session-wide setting, which would drop the user's ca_cert.
@@ -90,6 +95,7 @@ class HttpClient:
         self.retries = retries
         self.backoff = backoff
         self.read_only = read_only
+        self._requests = itertools.count(1)
         self.request_count = 0
         self._sleep = sleep
 
@@ -111,7 +117,7 @@ class HttpClient:
             attempt += 1
             response = None
             try:
-                self.request_count += 1
+                self.request_count = next(self._requests)
                 response = self.session.request(method, url, **kwargs)
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 if attempt > self.retries:

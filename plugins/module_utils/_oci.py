@@ -14,6 +14,7 @@ __metaclass__ = type
 import hashlib
 import json
 import re
+import threading
 
 from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
 from ansible_collections.signed.registry.plugins.module_utils._http import HTTPError
@@ -61,6 +62,7 @@ class Registry:
         self._basic = False
         # None until a referrers lookup tells whether the registry has the OCI 1.1 API.
         self.referrers_api = None
+        self._token_lock = threading.Lock()
 
     # -- auth --------------------------------------------------------------------------------
 
@@ -106,7 +108,10 @@ class Registry:
                 raise RegistryError("%s refused %s %s even after authenticating (HTTP 401): check "
                                     "registry_username and registry_password" % (self.host, method, url),
                                     http={"method": method, "url": url, "status": 401})
-            self._answer(response.headers.get("WWW-Authenticate"), scope)
+            with self._token_lock:
+                # Threads that met the same challenge wait for the first one's token.
+                if scope not in self._tokens:
+                    self._answer(response.headers.get("WWW-Authenticate"), scope)
         if response.status_code not in expected:
             body = response.text[:2000]
             raise HTTPError("%s %s returned HTTP %s: %s" % (method, url, response.status_code, body),
@@ -177,10 +182,13 @@ class Registry:
     def has_blob(self, repository, digest):
         return self.request("HEAD", repository, "blobs/" + digest, expected=(200, 404)).status_code == 200
 
-    def push_blob(self, repository, data):
-        """Upload a blob in one request unless the registry has it already; returns its digest."""
+    def push_blob(self, repository, data, check=True):
+        """Upload a blob in one request unless the registry has it already; returns its digest.
+
+        ``check=False`` skips the existence check for blobs that are new by construction.
+        """
         digest = sha256_digest(data)
-        if self.has_blob(repository, digest):
+        if check and self.has_blob(repository, digest):
             return digest
         started = self.request("POST", repository, "blobs/uploads/", push=True, expected=(202,))
         location = started.headers.get("Location")
@@ -205,13 +213,15 @@ class Registry:
         """
         check_digest(digest)
         params = {"artifactType": artifact_type} if artifact_type else None
-        response = self.request("GET", repository, "referrers/" + digest, params=params,
-                                headers={"Accept": OCI_INDEX}, expected=(200, 404, 405))
         index = None
-        self.referrers_api = response.status_code == 200 and "json" in response.headers.get("Content-Type", "")
-        if self.referrers_api:
-            index = response.json()
-        else:
+        if self.referrers_api is not False:
+            response = self.request("GET", repository, "referrers/" + digest, params=params,
+                                    headers={"Accept": OCI_INDEX}, expected=(200, 404, 405))
+            # A registry without the API answers so for every image: ask once per run.
+            self.referrers_api = response.status_code == 200 and "json" in response.headers.get("Content-Type", "")
+            if self.referrers_api:
+                index = response.json()
+        if not self.referrers_api:
             found = self.get_manifest(repository, signature_tag(digest, suffix=None), accept=OCI_INDEX)
             if found:
                 index = json.loads(found[0].decode("utf-8"))

@@ -115,8 +115,12 @@ def read_signature_layers(registry, repository, digest, suffix="sig"):
     return layers
 
 
-def write_signature_layers(registry, repository, digest, layers, payloads, suffix="sig"):
-    """Push the blobs and the .sig (or .att) manifest holding ``layers``; delete it when none are left."""
+def write_signature_layers(registry, repository, digest, layers, payloads, suffix="sig", check=True):
+    """Push the blobs and the .sig (or .att) manifest holding ``layers``; delete it when none are left.
+
+    ``check=False`` uploads the blobs without asking first: a new payload (it names the image)
+    and its config are new to the registry on a first write.
+    """
     tag = signature_tag(digest, suffix)
     if not layers:
         current = registry.resolve(repository, tag)
@@ -126,8 +130,8 @@ def write_signature_layers(registry, repository, digest, layers, payloads, suffi
     manifest, config = signature_image(layers)
     for layer in layers:
         if layer["digest"] in payloads:
-            registry.push_blob(repository, payloads[layer["digest"]])
-    registry.push_blob(repository, config)
+            registry.push_blob(repository, payloads[layer["digest"]], check=check)
+    registry.push_blob(repository, config, check=check)
     registry.put_manifest(repository, tag, manifest, OCI_MANIFEST)
 
 
@@ -349,7 +353,7 @@ class Signer:
         def add(current):
             return current if present(current) else current + [layer]
 
-        self._converge(registry, repository, digest, add, present, {wanted: payload})
+        self._converge(registry, repository, digest, add, present, {wanted: payload}, first=layers)
         return True
 
     def unsign(self, registry, repository, digest):
@@ -367,10 +371,10 @@ class Signer:
         def gone(current):
             return not any(layer_identity(layer) in ours for layer in current)
 
-        self._converge(registry, repository, digest, remove, gone, {})
+        self._converge(registry, repository, digest, remove, gone, {}, first=layers)
         return True
 
-    def _converge(self, registry, repository, digest, change, done, payloads, suffix="sig"):
+    def _converge(self, registry, repository, digest, change, done, payloads, suffix="sig", first=None):
         """Apply ``change`` to the current layers until ``done`` holds on several reads in a row.
 
         Registries have no compare-and-swap for tags: another signer may replace the manifest
@@ -379,7 +383,9 @@ class Signer:
         """
         steady = 0
         for attempt in range(MAX_ATTEMPTS):
-            current = read_signature_layers(registry, repository, digest, suffix)
+            # ``first``: the layers the caller just read, so the first round needs no request.
+            current = first if attempt == 0 and first is not None else read_signature_layers(
+                registry, repository, digest, suffix)
             if done(current):
                 steady += 1
                 if steady >= SETTLE_READS:
@@ -389,7 +395,7 @@ class Signer:
             steady = 0
             if attempt:
                 self._sleep(random.uniform(0.02, 0.2) * attempt)
-            write_signature_layers(registry, repository, digest, change(current), payloads, suffix)
+            write_signature_layers(registry, repository, digest, change(current), payloads, suffix, check=attempt > 0)
         raise SignatureError("the signatures of %s@%s kept changing under concurrent writers; giving up after "
                              "%d attempts" % (repository, digest, MAX_ATTEMPTS))
 

@@ -166,6 +166,7 @@ from ansible_collections.signed.registry.plugins.module_utils._errors import Inv
 from ansible_collections.signed.registry.plugins.module_utils._files import path_or_content
 from ansible_collections.signed.registry.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, REGISTRY_CONNECTION_SPEC
+from ansible_collections.signed.registry.plugins.module_utils._parallel import parallel_map
 from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference, signature_tag
 from ansible_collections.signed.registry.plugins.module_utils._attestations import Attester
 from ansible_collections.signed.registry.plugins.module_utils._signatures import platform_digests
@@ -177,16 +178,21 @@ LIBRARIES = (("requests", HAS_REQUESTS, REQUESTS_IMPORT_ERROR),
 
 def targets(run, images):
     """(image as given, Reference, digest) for every manifest to sign, resolved before any write."""
-    found = []
-    for text, ref in images:
+    for _text, ref in images:
+        run.registry(ref.api_host)
+
+    def resolve(image):
+        text, ref = image
         registry = run.registry(ref.api_host)
         digest = registry.resolve(ref.repository, ref.digest or ref.tag)
         if digest is None:
             raise InvalidInput("%s: no such image on %s" % (text, ref.registry))
-        found.append((text, ref, digest))
+        found = [(text, ref, digest)]
         if run.params["recursive"]:
             found.extend((text, ref, platform) for platform in platform_digests(registry, ref.repository, digest))
-    return found
+        return found
+
+    return [target for found in parallel_map(resolve, images) for target in found]
 
 
 def main():
@@ -212,8 +218,9 @@ def main():
         signer = Attester(load_signing_key(path_or_content(params["key"], "key"), params["passphrase"], "key"),
                           check_mode=run.check_mode)
         run.result["key_id"] = signer.key_id
-        results = []
-        for text, ref, digest in targets(run, images):
+
+        def one(target):
+            text, ref, digest = target
             registry = run.registry(ref.api_host)
             if params["format"] == "bundle":
                 changed = signer.sign_bundle(registry, ref.repository, digest, params["identity"] or ref.name)
@@ -221,8 +228,14 @@ def main():
                 changed = signer.sign(registry, ref.repository, digest, params["identity"] or ref.name, annotations)
             else:
                 changed = signer.unsign(registry, ref.repository, digest)
-            results.append({"image": text, "reference": "%s@%s" % (ref.name, digest), "digest": digest,
-                            "signature_tag": signature_tag(digest), "changed": changed})
+            return {"image": text, "reference": "%s@%s" % (ref.name, digest), "digest": digest,
+                    "signature_tag": signature_tag(digest), "changed": changed}
+
+        # The same digest listed twice (a tag and its digest) is signed once: no race with itself.
+        targets_list = targets(run, images)
+        unique = dict(((ref.api_host, ref.repository, digest), (text, ref, digest)) for text, ref, digest in targets_list)
+        done = dict(zip(unique, parallel_map(one, unique.values())))
+        results = [dict(done[(ref.api_host, ref.repository, digest)], image=text) for text, ref, digest in targets_list]
         run.result["images"] = results
         run.result["changed"] = any(r["changed"] for r in results)
         present = params["state"] == "present"

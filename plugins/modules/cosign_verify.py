@@ -191,6 +191,7 @@ from ansible_collections.signed.registry.plugins.module_utils._files import path
 from ansible_collections.signed.registry.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.signed.registry.plugins.module_utils._identity import IDENTITY_ARGUMENT_SPEC, check_identity_rule
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, REGISTRY_CONNECTION_SPEC
+from ansible_collections.signed.registry.plugins.module_utils._parallel import parallel_map
 from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference, signature_tag
 from ansible_collections.signed.registry.plugins.module_utils._signatures import verify_image
 
@@ -199,7 +200,8 @@ def verify_one(run, text, keys, key_ids, rule, annotations):
     ref = parse_reference(text, default_tag="latest")
     registry = run.registry(ref.api_host)
     result = {"image": text, "digest": None, "verified": False, "signatures": [], "rejected": [], "reason": None}
-    digest = registry.resolve(ref.repository, ref.digest or ref.tag)
+    # A digest needs no lookup; whether the image exists is asked only when nothing verified.
+    digest = ref.digest or registry.resolve(ref.repository, ref.tag)
     if digest is None:
         result["reason"] = "no such image on %s" % ref.registry
         return result
@@ -212,6 +214,9 @@ def verify_one(run, text, keys, key_ids, rule, annotations):
         if entry["reason"] is None:
             del entry["reason"]
     result["verified"] = bool(result["signatures"])
+    if not checked and ref.digest and registry.resolve(ref.repository, digest) is None:
+        result.update(digest=None, reason="no such image on %s" % ref.registry)
+        return result
     if not result["verified"]:
         result["reason"] = ("no signatures found (no %s tag)" % signature_tag(digest) if not checked
                             else "no signature was accepted: " + "; ".join(e["reason"] for e in result["rejected"]))
@@ -242,7 +247,9 @@ def main():
         annotations = dict((str(k), str(v)) for k, v in params["annotations"].items())
         for text in params["images"]:
             parse_reference(text)
-        results = [verify_one(run, text, keys, key_ids, rule, annotations) for text in params["images"]]
+        for text in params["images"]:
+            run.registry(parse_reference(text).api_host)
+        results = parallel_map(lambda text: verify_one(run, text, keys, key_ids, rule, annotations), params["images"])
         run.result["results"] = results
         failed = [r for r in results if not r["verified"]]
         if failed and params["fail_on_unverified"]:

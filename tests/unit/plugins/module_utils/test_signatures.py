@@ -67,7 +67,7 @@ class MemoryRegistry:
     def delete_manifest(self, repository, digest):
         self.manifests = dict((k, v) for k, v in self.manifests.items() if sha256_digest(v) != digest)
 
-    def push_blob(self, repository, data):
+    def push_blob(self, repository, data, check=True):
         self.blobs[sha256_digest(data)] = data
         return sha256_digest(data)
 
