@@ -27,7 +27,7 @@ help:
 	@echo "make docs-check    build the Galaxy tarball, install it, render every module with ansible-doc"
 	@echo "make integration [TARGET=x]   integration targets against the running services (see env-up)"
 	@echo "make env-up / env-down        start / stop Pulp and the upstream registry on 127.0.0.1 (env-up also installs cosign and skopeo from Debian trixie into build/tools)"
-	@echo "make bench         benchmark against pulp-cli (prints times and ratios)"
+	@echo "make bench         benchmarks against pulp-cli and the cosign CLI (prints ratios, writes docs/benchmarks.md)"
 
 $(VENV)/.installed: requirements.txt tests/requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -76,8 +76,11 @@ demo: collection env-up
 		ansible-playbook -i localhost, -c local -e ansible_python_interpreter=$(BIN)/python \
 		playbooks/demo.yml -e @$(SR_ENV_DIR)/integration_config.yml
 
+# Writes docs/benchmarks.md: the Pulp section first (it rewrites the page), then the cosign one.
 bench: collection env-up
 	PATH=$(BIN):$$PATH $(BIN)/python tests/bench/bench_pulp.py
+	PATH=$(BIN):$$PATH $(BIN)/python tests/bench/bench_cosign.py $(BENCH_ARGS)
+	{ echo; cat $(BUILD)/bench-cosign.md; } >> docs/benchmarks.md
 
 clean:
 	rm -rf $(BUILD)
