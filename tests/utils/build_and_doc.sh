@@ -10,7 +10,7 @@ unset ANSIBLE_COLLECTIONS_PATH ANSIBLE_COLLECTIONS_PATHS
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$bin/ansible-galaxy" collection build "$here" --output-path "$work/dist" >/dev/null
-tarball=$(ls "$work"/dist/signed-registry-*.tar.gz)
+tarball=$(find "$work/dist" -name "signed-registry-*.tar.gz")
 "$bin/ansible-galaxy" collection install --force "$tarball" -p "$work/collections" >/dev/null 2>&1
 export ANSIBLE_COLLECTIONS_PATH=$work/collections
 modules=$("$bin/ansible-doc" -t module -l signed.registry | awk '{print $1}')
@@ -19,7 +19,7 @@ for module in $modules; do
     "$bin/ansible-doc" -t module "$module" >/dev/null
     count=$((count + 1))
 done
-expected=$(ls "$here"/plugins/modules/*.py | wc -l)
+expected=$(find "$here/plugins/modules" -maxdepth 1 -name "*.py" | wc -l)
 if [ "$count" -ne "$expected" ]; then
     echo "ansible-doc listed $count modules from $(basename "$tarball"), the tree has $expected" >&2
     exit 1
