@@ -17,7 +17,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 TARGET ?=
 ANSIBLE_TEST_PY := 3.11
 
-.PHONY: help venv collection sanity units integration test env-up env-down env-reset demo bench docs-check clean
+.PHONY: help venv collection sanity units integration test env-up env-down env-reset demo bench docs-check molecule clean
 
 help:
 	@echo "make test          everything .ci/run runs: sanity, units, integration (starts and stops the test services)"
@@ -27,6 +27,7 @@ help:
 	@echo "make docs-check    build the Galaxy tarball, install it, render every module with ansible-doc"
 	@echo "make integration [TARGET=x]   integration targets against the running services (see env-up)"
 	@echo "make env-up / env-down        start / stop Pulp and the upstream registry on 127.0.0.1 (env-up also installs cosign and skopeo from Debian trixie into build/tools)"
+	@echo "make molecule [SCENARIO=x]   role scenarios in podman systemd containers (Debian 12 and 13)"
 	@echo "make bench         benchmarks against pulp-cli and the cosign CLI (prints ratios, writes docs/benchmarks.md)"
 
 $(VENV)/.installed: requirements.txt tests/requirements-dev.txt
@@ -62,6 +63,11 @@ integration: collection
 	@test -f $(SR_ENV_DIR)/integration_config.yml || { echo "no test services: run 'make env-up' first" >&2; exit 1; }
 	cp $(SR_ENV_DIR)/integration_config.yml $(COLL)/tests/integration/integration_config.yml
 	cd $(COLL) && PATH=$(BIN):$$PATH ansible-test integration --local --python $(ANSIBLE_TEST_PY) --color no $(TARGET)
+
+MOLECULE_SCENARIOS ?= sigstore_client_debian13 sigstore_client_debian12 pulp_registry
+SCENARIO ?=
+molecule:
+	@for s in $(or $(SCENARIO),$(MOLECULE_SCENARIOS)); do bash tests/molecule/run.sh $$s || exit 1; done
 
 docs-check: venv
 	SR_BIN=$(BIN) bash tests/utils/build_and_doc.sh 2>/dev/null
