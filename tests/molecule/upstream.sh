@@ -5,7 +5,8 @@
 #   bash tests/molecule/upstream.sh start [PORT]   # default 5080; prints "started" or "running"
 #   bash tests/molecule/upstream.sh stop           # prints "stopped" or "not running"
 #
-# State in SR_MOLECULE_UPSTREAM_DIR (default <repo>/build/molecule/upstream): config, data,
+# State in SR_MOLECULE_UPSTREAM_DIR (default <repo>/build/molecule/upstream; one per scenario, so
+# that scenarios running at the same time never stop each other's registry): config, data,
 # registry.log, registry.pid + registry.start (process start time, so that a reused PID is never
 # signalled) and seed.json (what was pushed, with digests). Only the recorded process group is
 # ever signalled.
