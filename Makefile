@@ -67,7 +67,9 @@ integration: collection
 MOLECULE_SCENARIOS ?= sigstore_client_debian13 sigstore_client_debian12 pulp_registry
 SCENARIO ?=
 molecule:
-	@for s in $(or $(SCENARIO),$(MOLECULE_SCENARIOS)); do bash tests/molecule/run.sh $$s || exit 1; done
+	@passed=0; failed=0; for s in $(or $(SCENARIO),$(MOLECULE_SCENARIOS)); do \
+		if bash tests/molecule/run.sh $$s; then passed=$$((passed + 1)); else failed=$$((failed + 1)); fi; \
+	done; echo "molecule: $$passed passed, $$failed failed"; test $$failed -eq 0
 
 docs-check: venv
 	SR_BIN=$(BIN) bash tests/utils/build_and_doc.sh 2>/dev/null
@@ -76,6 +78,7 @@ docs-check: venv
 test: sanity units docs-check
 	$(MAKE) env-up
 	status=0; $(MAKE) integration || status=$$?; $(MAKE) env-down; exit $$status
+	$(MAKE) molecule
 
 demo: collection env-up
 	PATH=$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) \
