@@ -16,6 +16,12 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
+from ansible_collections.signed.registry.plugins.module_utils._cosign import (
+    CRYPTOGRAPHY_IMPORT_ERROR,
+    HAS_CRYPTOGRAPHY,
+    HAS_NACL,
+    NACL_IMPORT_ERROR,
+)
 from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
 from ansible_collections.signed.registry.plugins.module_utils._http import (
     HAS_REQUESTS,
@@ -26,6 +32,12 @@ from ansible_collections.signed.registry.plugins.module_utils._oci import Regist
 from ansible_collections.signed.registry.plugins.module_utils._pulp import PulpClient
 
 SECRET_MASK = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+# The third-party libraries modules name in ``requires``: whether each imported, and why not.
+LIBRARIES = {
+    "requests": (HAS_REQUESTS, REQUESTS_IMPORT_ERROR),
+    "cryptography": (HAS_CRYPTOGRAPHY, CRYPTOGRAPHY_IMPORT_ERROR),
+    "PyNaCl": (HAS_NACL, NACL_IMPORT_ERROR),
+}
 
 PULP_CONNECTION_SPEC = dict(
     pulp_url=dict(type="str", required=True, fallback=(env_fallback, ["PULP_URL"])),
@@ -61,14 +73,14 @@ REGISTRY_CONNECTION_SPEC = dict(
 class ModuleRun:
     """``with ModuleRun(spec) as run:`` ... the run exits with ``run.result`` or fails cleanly."""
 
-    def __init__(self, argument_spec, connection_spec=None, secret_keys=(), libraries=None, **kwargs):
-        """``libraries``: (name, imported, import traceback) of each Python library the module needs."""
+    def __init__(self, argument_spec, connection_spec=None, secret_keys=(), requires=("requests",), libraries=(),
+                 **kwargs):
+        """``requires``: names of LIBRARIES the module needs; ``libraries``: (name, imported,
+        import traceback) of any other library."""
         spec = dict(connection_spec or {})
         spec.update(argument_spec)
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
-        if libraries is None:
-            libraries = (("requests", HAS_REQUESTS, REQUESTS_IMPORT_ERROR),)
-        for name, imported, error in libraries:
+        for name, imported, error in tuple((n,) + LIBRARIES[n] for n in requires) + tuple(libraries):
             if not imported:
                 self.module.fail_json(msg=missing_required_lib(name), exception=error)
         self.params = self.module.params

@@ -465,7 +465,7 @@ def main():
         containers_image_version=dict(type="str"),
         backup=dict(type="bool", default=False),
     )
-    with ModuleRun(argument_spec, libraries=(), mutually_exclusive=[("requirements", "raw_requirements")],
+    with ModuleRun(argument_spec, requires=(), mutually_exclusive=[("requirements", "raw_requirements")],
                    required_if=[("state", "present", ("requirements", "raw_requirements"), True)]) as run:
         params = run.params
         path = params["path"]

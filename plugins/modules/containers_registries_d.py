@@ -221,7 +221,7 @@ def main():
         backup=dict(type="bool", default=False),
     )
     required_if = [("state", "present", ("use_sigstore_attachments", "lookaside", "lookaside_staging"), True)]
-    with ModuleRun(argument_spec, libraries=(("PyYAML", HAS_YAML, YAML_IMPORT_ERROR),),
+    with ModuleRun(argument_spec, requires=(), libraries=(("PyYAML", HAS_YAML, YAML_IMPORT_ERROR),),
                    required_if=required_if) as run:
         params = run.params
         path = params["path"]

@@ -135,22 +135,12 @@ from ansible_collections.signed.registry.plugins.module_utils._attestations impo
     predicate_type_uri,
 )
 from ansible_collections.signed.registry.plugins.module_utils._cosign import (
-    CRYPTOGRAPHY_IMPORT_ERROR,
-    HAS_CRYPTOGRAPHY,
-    HAS_NACL,
-    NACL_IMPORT_ERROR,
     load_signing_key,
 )
 from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput
 from ansible_collections.signed.registry.plugins.module_utils._files import path_or_content, read_bytes
-from ansible_collections.signed.registry.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, REGISTRY_CONNECTION_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference
-
-LIBRARIES = (("requests", HAS_REQUESTS, REQUESTS_IMPORT_ERROR),
-             ("cryptography", HAS_CRYPTOGRAPHY, CRYPTOGRAPHY_IMPORT_ERROR),
-             ("PyNaCl", HAS_NACL, NACL_IMPORT_ERROR))
-
 
 def load_predicate(params):
     if params["predicate"] is not None:
@@ -177,7 +167,7 @@ def main():
         format=dict(type="str", default="legacy", choices=["legacy", "bundle"]),
     )
     with ModuleRun(argument_spec, REGISTRY_CONNECTION_SPEC, secret_keys=("key", "passphrase", "registry_password"),
-                   libraries=LIBRARIES, required_one_of=[("predicate", "predicate_data")],
+                   requires=("requests", "cryptography", "PyNaCl"), required_one_of=[("predicate", "predicate_data")],
                    mutually_exclusive=[("predicate", "predicate_data")]) as run:
         params = run.params
         refs = [(text, parse_reference(text, default_tag="latest")) for text in params["images"]]

@@ -147,10 +147,6 @@ import os
 
 from ansible_collections.signed.registry.plugins.module_utils._cosign import (
     COSIGN_KEY_LABEL,
-    CRYPTOGRAPHY_IMPORT_ERROR,
-    HAS_CRYPTOGRAPHY,
-    HAS_NACL,
-    NACL_IMPORT_ERROR,
     SIGSTORE_KEY_LABEL,
     CosignKeyError,
     decrypt_private_key,
@@ -211,9 +207,7 @@ def main():
         regenerate=dict(type="str", default="never", choices=["never", "fail", "always"]),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
-    libraries = (("cryptography", HAS_CRYPTOGRAPHY, CRYPTOGRAPHY_IMPORT_ERROR),
-                 ("PyNaCl", HAS_NACL, NACL_IMPORT_ERROR))
-    with ModuleRun(argument_spec, secret_keys=("passphrase", "import_key"), libraries=libraries) as run:
+    with ModuleRun(argument_spec, secret_keys=("passphrase", "import_key"), requires=("cryptography", "PyNaCl")) as run:
         params = run.params
         path = params["path"]
         public_path = params["public_key_path"] or default_public_path(path)

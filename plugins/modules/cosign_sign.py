@@ -156,25 +156,15 @@ key_id:
 """
 
 from ansible_collections.signed.registry.plugins.module_utils._cosign import (
-    CRYPTOGRAPHY_IMPORT_ERROR,
-    HAS_CRYPTOGRAPHY,
-    HAS_NACL,
-    NACL_IMPORT_ERROR,
     load_signing_key,
 )
 from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput
 from ansible_collections.signed.registry.plugins.module_utils._files import path_or_content
-from ansible_collections.signed.registry.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, REGISTRY_CONNECTION_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._parallel import parallel_map
 from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference, signature_tag
 from ansible_collections.signed.registry.plugins.module_utils._attestations import Attester
 from ansible_collections.signed.registry.plugins.module_utils._signatures import platform_digests
-
-LIBRARIES = (("requests", HAS_REQUESTS, REQUESTS_IMPORT_ERROR),
-             ("cryptography", HAS_CRYPTOGRAPHY, CRYPTOGRAPHY_IMPORT_ERROR),
-             ("PyNaCl", HAS_NACL, NACL_IMPORT_ERROR))
-
 
 def targets(run, images):
     """(image as given, Reference, digest) for every manifest to sign, resolved before any write."""
@@ -207,7 +197,7 @@ def main():
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
     with ModuleRun(argument_spec, REGISTRY_CONNECTION_SPEC, secret_keys=("key", "passphrase", "registry_password"),
-                   libraries=LIBRARIES) as run:
+                   requires=("requests", "cryptography", "PyNaCl")) as run:
         params = run.params
         images = [(text, parse_reference(text, default_tag="latest")) for text in params["images"]]
         annotations = dict((str(k), str(v)) for k, v in params["annotations"].items())

@@ -52,37 +52,6 @@ options:
     description: Claims each accepted signature must carry in its payload's C(optional) section (C(cosign verify -a)).
     type: dict
     default: {}
-  signed_identity:
-    description:
-      - Which C(docker-reference) a signature may claim, in policy.json's own vocabulary, and
-        with the same meaning as there (the same dict M(signed.registry.containers_policy) takes).
-      - For images mirrored into Pulp, signatures keep the upstream identity; use V(exactRepository)
-        with the upstream repository.
-    type: dict
-    suboptions:
-      type:
-        description:
-          - V(matchRepository) accepts any signature for the image's repository; V(exactRepository)
-            one for O(signed_identity.docker_repository); V(matchExact) only the exact reference
-            (tag or digest); V(matchRepoDigestOrExact) the repository for digest references and
-            the exact tag for tag references; V(exactReference) exactly
-            O(signed_identity.docker_reference); V(remapIdentity) maps O(signed_identity.prefix) to
-            O(signed_identity.signed_prefix), then applies V(matchRepoDigestOrExact).
-        type: str
-        required: true
-        choices: [matchExact, matchRepoDigestOrExact, matchRepository, exactReference, exactRepository, remapIdentity]
-      docker_reference:
-        description: For V(exactReference), the reference with tag or digest.
-        type: str
-      docker_repository:
-        description: For V(exactRepository), the repository.
-        type: str
-      prefix:
-        description: For V(remapIdentity), the prefix of the image reference to replace.
-        type: str
-      signed_prefix:
-        description: For V(remapIdentity), what it is replaced with.
-        type: str
   fail_on_unverified:
     description:
       - Fail when an image has no accepted signature. With V(false), the module reports
@@ -90,6 +59,7 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
+  - signed.registry._identity
   - signed.registry._registry
   - signed.registry._registry.ACTION_GROUP
   - signed.registry._attributes
@@ -181,14 +151,11 @@ results:
 """
 
 from ansible_collections.signed.registry.plugins.module_utils._cosign import (
-    CRYPTOGRAPHY_IMPORT_ERROR,
-    HAS_CRYPTOGRAPHY,
     key_id,
     load_public_key,
 )
 from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
 from ansible_collections.signed.registry.plugins.module_utils._files import path_or_content
-from ansible_collections.signed.registry.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.signed.registry.plugins.module_utils._identity import IDENTITY_ARGUMENT_SPEC, check_identity_rule
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, REGISTRY_CONNECTION_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._parallel import parallel_map
@@ -231,10 +198,8 @@ def main():
         signed_identity=dict(type="dict", options=IDENTITY_ARGUMENT_SPEC),
         fail_on_unverified=dict(type="bool", default=True),
     )
-    libraries = (("requests", HAS_REQUESTS, REQUESTS_IMPORT_ERROR),
-                 ("cryptography", HAS_CRYPTOGRAPHY, CRYPTOGRAPHY_IMPORT_ERROR))
     with ModuleRun(argument_spec, REGISTRY_CONNECTION_SPEC, secret_keys=("registry_password",),
-                   libraries=libraries) as run:
+                   requires=("requests", "cryptography")) as run:
         params = run.params
         if not params["public_keys"]:
             run.fail("public_keys must name at least one public key")

@@ -110,14 +110,11 @@ results:
 
 from ansible_collections.signed.registry.plugins.module_utils._attestations import predicate_type_uri, verify_attestations
 from ansible_collections.signed.registry.plugins.module_utils._cosign import (
-    CRYPTOGRAPHY_IMPORT_ERROR,
-    HAS_CRYPTOGRAPHY,
     key_id,
     load_public_key,
 )
 from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
 from ansible_collections.signed.registry.plugins.module_utils._files import path_or_content
-from ansible_collections.signed.registry.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, REGISTRY_CONNECTION_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference
 
@@ -151,10 +148,8 @@ def main():
         predicate_type=dict(type="str"),
         fail_on_unverified=dict(type="bool", default=True),
     )
-    libraries = (("requests", HAS_REQUESTS, REQUESTS_IMPORT_ERROR),
-                 ("cryptography", HAS_CRYPTOGRAPHY, CRYPTOGRAPHY_IMPORT_ERROR))
     with ModuleRun(argument_spec, REGISTRY_CONNECTION_SPEC, secret_keys=("registry_password",),
-                   libraries=libraries) as run:
+                   requires=("requests", "cryptography")) as run:
         params = run.params
         keys = [load_public_key(path_or_content(k, "public_keys[%d]" % i), "public_keys[%d]" % i)
                 for i, k in enumerate(params["public_keys"])]

@@ -58,30 +58,6 @@ options:
     type: list
     elements: str
     required: true
-  signed_identity:
-    description:
-      - The identity rule signatures must meet, as in M(signed.registry.cosign_verify).
-      - Signatures synced from an upstream keep the upstream identity; V(exactRepository) with
-        the upstream repository accepts them.
-    type: dict
-    suboptions:
-      type:
-        description: The rule; see M(signed.registry.cosign_verify).
-        type: str
-        required: true
-        choices: [exactReference, exactRepository, matchExact, matchRepoDigestOrExact, matchRepository, remapIdentity]
-      docker_reference:
-        description: For V(exactReference).
-        type: str
-      docker_repository:
-        description: For V(exactRepository).
-        type: str
-      prefix:
-        description: For V(remapIdentity).
-        type: str
-      signed_prefix:
-        description: For V(remapIdentity).
-        type: str
   annotations:
     description: Claims each accepted signature must carry in its payload.
     type: dict
@@ -113,6 +89,7 @@ options:
         type: dict
         default: {}
 extends_documentation_fragment:
+  - signed.registry._identity
   - signed.registry._pulp
   - signed.registry._attributes
   - signed.registry._attributes.PULP
@@ -210,16 +187,11 @@ resigned:
 """
 
 from ansible_collections.signed.registry.plugins.module_utils._cosign import (
-    CRYPTOGRAPHY_IMPORT_ERROR,
-    HAS_CRYPTOGRAPHY,
-    HAS_NACL,
-    NACL_IMPORT_ERROR,
     key_id,
     load_public_key,
     load_signing_key,
 )
 from ansible_collections.signed.registry.plugins.module_utils._files import path_or_content
-from ansible_collections.signed.registry.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.signed.registry.plugins.module_utils._identity import IDENTITY_ARGUMENT_SPEC, check_identity_rule
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, PULP_CONNECTION_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._oci import Registry
@@ -271,10 +243,7 @@ def main():
             annotations=dict(type="dict", default={}),
         )),
     )
-    libraries = (("requests", HAS_REQUESTS, REQUESTS_IMPORT_ERROR),
-                 ("cryptography", HAS_CRYPTOGRAPHY, CRYPTOGRAPHY_IMPORT_ERROR),
-                 ("PyNaCl", HAS_NACL, NACL_IMPORT_ERROR))
-    with ModuleRun(argument_spec, PULP_CONNECTION_SPEC, libraries=libraries, secret_keys=("key", "passphrase"),
+    with ModuleRun(argument_spec, PULP_CONNECTION_SPEC, requires=("requests", "cryptography", "PyNaCl"), secret_keys=("key", "passphrase"),
                    required_by={"resign": "base_path"}) as run:
         params = run.params
         keys = [load_public_key(path_or_content(k, "public_keys[%d]" % i), "public_keys[%d]" % i)
