@@ -142,6 +142,7 @@ from ansible_collections.signed.registry.plugins.module_utils._files import path
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, REGISTRY_CONNECTION_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference
 
+
 def load_predicate(params):
     if params["predicate"] is not None:
         data = read_bytes(params["predicate"])

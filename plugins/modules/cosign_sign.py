@@ -166,6 +166,7 @@ from ansible_collections.signed.registry.plugins.module_utils._reference import 
 from ansible_collections.signed.registry.plugins.module_utils._attestations import Attester
 from ansible_collections.signed.registry.plugins.module_utils._signatures import platform_digests
 
+
 def targets(run, images):
     """(image as given, Reference, digest) for every manifest to sign, resolved before any write."""
     for _text, ref in images:
