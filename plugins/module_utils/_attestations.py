@@ -144,7 +144,7 @@ class Attester(Signer):
         def done(current):
             return present(current) and not any(layer_identity(existing) in replaced for existing in current)
 
-        self._converge(registry, repository, digest, change, done, {layer["digest"]: body}, suffix="att", first=layers)
+        self._converge(registry, repository, digest, change, done, {layer["digest"]: body}, suffix="att")
         return True
 
     # -- sigstore bundles as referrers ----------------------------------------------------------

@@ -29,6 +29,8 @@ except ImportError:  # pragma: no cover - reported by the module wrapper
 USER_AGENT = "signed.registry-ansible"
 SAFE_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
+# Reads are also retried on 500: registries answer so while another client replaces what is read.
+RETRY_READ_STATUSES = RETRY_STATUSES | frozenset((500,))
 BODY_EXCERPT = 2000
 
 
@@ -123,7 +125,8 @@ class HttpClient:
                 if attempt > self.retries:
                     raise HTTPError("%s %s failed: %s" % (method, url, exc), method=method, url=url)
             else:
-                if response.status_code not in RETRY_STATUSES or attempt > self.retries:
+                retry_on = RETRY_READ_STATUSES if method in SAFE_METHODS else RETRY_STATUSES
+                if response.status_code not in retry_on or attempt > self.retries:
                     break
             self._sleep(_retry_after(response, self.backoff * (2 ** (attempt - 1))))
         ok = (response.status_code in expected) if expected else (200 <= response.status_code < 300)

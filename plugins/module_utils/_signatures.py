@@ -36,6 +36,7 @@ from ansible_collections.signed.registry.plugins.module_utils._cosign import (
     verify_envelope,
 )
 from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
+from ansible_collections.signed.registry.plugins.module_utils._http import HTTPError
 from ansible_collections.signed.registry.plugins.module_utils._identity import identity_problem
 from ansible_collections.signed.registry.plugins.module_utils._oci import (
     DOCKER_MANIFEST,
@@ -54,7 +55,8 @@ MAX_BUNDLE_SIZE = 1024 * 1024
 COSIGN_SIG_ARTIFACT = "application/vnd.dev.cosign.artifact.sig.v1+json"
 # Concurrent signers overwrite each other's .sig manifest; re-read until ours has stayed put.
 SETTLE_READS = 3
-MAX_ATTEMPTS = 12
+MIN_SETTLE_SPACING = 0.1
+MAX_ATTEMPTS = 16
 
 
 class SignatureError(SignedRegistryError):
@@ -311,12 +313,13 @@ def _check_layer(registry, repository, digest, image_reference, layer, public_ke
 class Signer:
     """Adds or removes one key's signatures, keeping every other signer's."""
 
-    def __init__(self, private_key, check_mode=False, sleep=time.sleep):
+    def __init__(self, private_key, check_mode=False, sleep=time.sleep, clock=time.monotonic):
         self.private_key = private_key
         self.public_key = private_key.public_key()
         self.key_id = key_id(private_key)
         self.check_mode = check_mode
         self._sleep = sleep
+        self._clock = clock
 
     def _ours(self, registry, repository, layers):
         """{(payload digest, signature): payload digest} of the layers this key signed.
@@ -353,7 +356,7 @@ class Signer:
         def add(current):
             return current if present(current) else current + [layer]
 
-        self._converge(registry, repository, digest, add, present, {wanted: payload}, first=layers)
+        self._converge(registry, repository, digest, add, present, {wanted: payload})
         return True
 
     def unsign(self, registry, repository, digest):
@@ -371,10 +374,10 @@ class Signer:
         def gone(current):
             return not any(layer_identity(layer) in ours for layer in current)
 
-        self._converge(registry, repository, digest, remove, gone, {}, first=layers)
+        self._converge(registry, repository, digest, remove, gone, {})
         return True
 
-    def _converge(self, registry, repository, digest, change, done, payloads, suffix="sig", first=None):
+    def _converge(self, registry, repository, digest, change, done, payloads, suffix="sig"):
         """Apply ``change`` to the current layers until ``done`` holds on several reads in a row.
 
         Registries have no compare-and-swap for tags: another signer may replace the manifest
@@ -382,22 +385,49 @@ class Signer:
         lost, makes concurrent signers converge on the union of their signatures.
         """
         steady = 0
+        spacing = MIN_SETTLE_SPACING
         for attempt in range(MAX_ATTEMPTS):
-            # ``first``: the layers the caller just read, so the first round needs no request.
-            current = first if attempt == 0 and first is not None else read_signature_layers(
-                registry, repository, digest, suffix)
+            if attempt and not steady:
+                self._sleep(random.uniform(0.02, 0.2) * attempt)
+            # Read right before writing: the shorter that gap, the fewer writers it can hide.
+            cycle_started = self._clock()
+            try:
+                current = read_signature_layers(registry, repository, digest, suffix)
+            except HTTPError as exc:
+                if not _raced(exc, attempt):
+                    raise
+                steady = 0
+                continue
             if done(current):
                 steady += 1
                 if steady >= SETTLE_READS:
                     return
-                self._sleep(random.uniform(0.05, 0.15))
+                self._sleep(random.uniform(spacing, 2 * spacing))
                 continue
             steady = 0
-            if attempt:
-                self._sleep(random.uniform(0.02, 0.2) * attempt)
-            write_signature_layers(registry, repository, digest, change(current), payloads, suffix, check=attempt > 0)
+            try:
+                write_signature_layers(registry, repository, digest, change(current), payloads, suffix,
+                                       check=attempt > 0)
+            except HTTPError as exc:
+                if not _raced(exc, attempt):
+                    raise
+                continue
+            # A writer that read before our write can overwrite it until its own read-to-write
+            # gap has passed; under the same load that gap is about as long as ours, so keep
+            # checking for several of our own cycles, however slow the machine is right now.
+            spacing = max(MIN_SETTLE_SPACING, 2 * (self._clock() - cycle_started))
         raise SignatureError("the signatures of %s@%s kept changing under concurrent writers; giving up after "
                              "%d attempts" % (repository, digest, MAX_ATTEMPTS))
+
+
+def _raced(error, attempt):
+    """Whether a failed read or write is another writer's doing, worth another round.
+
+    Registries answer concurrent writes of one tag with errors of their own: docker-registry
+    says 500 while a tag is replaced under a reader, and "blob unknown" when a manifest names a
+    blob another writer is still uploading.
+    """
+    return attempt < MAX_ATTEMPTS - 1 and error.status in (400, 404, 500)
 
 
 def platform_digests(registry, repository, digest):

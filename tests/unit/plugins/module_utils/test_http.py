@@ -185,3 +185,14 @@ def test_ca_cert_wins_over_ca_bundle_environment(tmp_path, monkeypatch):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_reads_are_retried_on_500_writes_are_not(server):
+    server.script = [(500, {}), (200, {"ok": 3})]
+    http = client()
+    assert http.request("GET", server.url + "/x").json() == {"ok": 3}
+    server.script = [(500, {"detail": "boom"})]
+    with pytest.raises(HTTPError) as err:
+        http.request("POST", server.url + "/x")
+    assert err.value.status == 500
+    assert len(server.seen) == 3
