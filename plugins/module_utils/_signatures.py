@@ -25,6 +25,7 @@ from ansible_collections.signed.registry.plugins.module_utils._cosign import (
     PayloadError,
     go_json,
     key_id,
+    load_public_key,
     make_payload,
     parse_bundle,
     parse_envelope,
@@ -35,9 +36,10 @@ from ansible_collections.signed.registry.plugins.module_utils._cosign import (
     verify,
     verify_envelope,
 )
-from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
+from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput, SignedRegistryError
+from ansible_collections.signed.registry.plugins.module_utils._files import path_or_content
 from ansible_collections.signed.registry.plugins.module_utils._http import HTTPError
-from ansible_collections.signed.registry.plugins.module_utils._identity import identity_problem
+from ansible_collections.signed.registry.plugins.module_utils._identity import check_identity_rule, identity_problem
 from ansible_collections.signed.registry.plugins.module_utils._oci import (
     DOCKER_MANIFEST,
     INDEX_TYPES,
@@ -174,6 +176,18 @@ def fetch_payload(registry, repository, layer, limit=MAX_PAYLOAD_SIZE):
     if len(payload) != size:
         raise SignatureError("the payload has %d bytes where the layer says %d" % (len(payload), size))
     return payload
+
+
+def load_trust(public_keys, signed_identity=None):
+    """(keys, key ids, identity rule) from the options every verifying module takes."""
+    if not public_keys:
+        raise InvalidInput("public_keys must name at least one public key")
+    keys = [load_public_key(path_or_content(k, "public_keys[%d]" % i), "public_keys[%d]" % i)
+            for i, k in enumerate(public_keys)]
+    rule = None
+    if signed_identity:
+        rule = check_identity_rule(dict((k, v) for k, v in signed_identity.items() if v is not None))
+    return keys, [key_id(k) for k in keys], rule
 
 
 # -- verification ----------------------------------------------------------------------------

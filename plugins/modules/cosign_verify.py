@@ -150,17 +150,12 @@ results:
           claims: null
 """
 
-from ansible_collections.signed.registry.plugins.module_utils._cosign import (
-    key_id,
-    load_public_key,
-)
 from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
-from ansible_collections.signed.registry.plugins.module_utils._files import path_or_content
-from ansible_collections.signed.registry.plugins.module_utils._identity import IDENTITY_ARGUMENT_SPEC, check_identity_rule
+from ansible_collections.signed.registry.plugins.module_utils._identity import IDENTITY_ARGUMENT_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, REGISTRY_CONNECTION_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._parallel import parallel_map
 from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference, signature_tag
-from ansible_collections.signed.registry.plugins.module_utils._signatures import verify_image
+from ansible_collections.signed.registry.plugins.module_utils._signatures import load_trust, verify_image
 
 
 def verify_one(run, text, keys, key_ids, rule, annotations):
@@ -201,14 +196,7 @@ def main():
     with ModuleRun(argument_spec, REGISTRY_CONNECTION_SPEC, secret_keys=("registry_password",),
                    requires=("requests", "cryptography")) as run:
         params = run.params
-        if not params["public_keys"]:
-            run.fail("public_keys must name at least one public key")
-        keys = [load_public_key(path_or_content(k, "public_keys[%d]" % i), "public_keys[%d]" % i)
-                for i, k in enumerate(params["public_keys"])]
-        key_ids = [key_id(k) for k in keys]
-        rule = None
-        if params["signed_identity"]:
-            rule = check_identity_rule(dict((k, v) for k, v in params["signed_identity"].items() if v is not None))
+        keys, key_ids, rule = load_trust(params["public_keys"], params["signed_identity"])
         annotations = dict((str(k), str(v)) for k, v in params["annotations"].items())
         for text in params["images"]:
             parse_reference(text)

@@ -109,14 +109,10 @@ results:
 """
 
 from ansible_collections.signed.registry.plugins.module_utils._attestations import predicate_type_uri, verify_attestations
-from ansible_collections.signed.registry.plugins.module_utils._cosign import (
-    key_id,
-    load_public_key,
-)
 from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
-from ansible_collections.signed.registry.plugins.module_utils._files import path_or_content
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, REGISTRY_CONNECTION_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference
+from ansible_collections.signed.registry.plugins.module_utils._signatures import load_trust
 
 
 def check_image(run, text, keys, key_ids, predicate_type):
@@ -151,14 +147,11 @@ def main():
     with ModuleRun(argument_spec, REGISTRY_CONNECTION_SPEC, secret_keys=("registry_password",),
                    requires=("requests", "cryptography")) as run:
         params = run.params
-        keys = [load_public_key(path_or_content(k, "public_keys[%d]" % i), "public_keys[%d]" % i)
-                for i, k in enumerate(params["public_keys"])]
-        if not keys:
-            run.fail("public_keys must name at least one public key")
+        keys, key_ids, _rule = load_trust(params["public_keys"])
         predicate_type = predicate_type_uri(params["predicate_type"]) if params["predicate_type"] else None
         for text in params["images"]:
             parse_reference(text)
-        results = [check_image(run, text, keys, [key_id(k) for k in keys], predicate_type) for text in params["images"]]
+        results = [check_image(run, text, keys, key_ids, predicate_type) for text in params["images"]]
         run.result["results"] = results
         failed = [r for r in results if not r["verified"]]
         if failed and params["fail_on_unverified"]:

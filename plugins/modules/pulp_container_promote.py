@@ -186,13 +186,9 @@ resigned:
   elements: str
 """
 
-from ansible_collections.signed.registry.plugins.module_utils._cosign import (
-    key_id,
-    load_public_key,
-    load_signing_key,
-)
+from ansible_collections.signed.registry.plugins.module_utils._cosign import load_signing_key
 from ansible_collections.signed.registry.plugins.module_utils._files import path_or_content
-from ansible_collections.signed.registry.plugins.module_utils._identity import IDENTITY_ARGUMENT_SPEC, check_identity_rule
+from ansible_collections.signed.registry.plugins.module_utils._identity import IDENTITY_ARGUMENT_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, PULP_CONNECTION_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._oci import Registry
 from ansible_collections.signed.registry.plugins.module_utils._promotion import (
@@ -202,7 +198,7 @@ from ansible_collections.signed.registry.plugins.module_utils._promotion import 
     verify_tags,
 )
 from ansible_collections.signed.registry.plugins.module_utils._pulp import DISTRIBUTIONS, REPOSITORIES, ensure
-from ansible_collections.signed.registry.plugins.module_utils._signatures import Signer
+from ansible_collections.signed.registry.plugins.module_utils._signatures import Signer, load_trust
 from ansible_collections.signed.registry.plugins.module_utils._pulp_container import (
     distribution_state,
     version_summary,
@@ -246,13 +242,7 @@ def main():
     with ModuleRun(argument_spec, PULP_CONNECTION_SPEC, requires=("requests", "cryptography", "PyNaCl"), secret_keys=("key", "passphrase"),
                    required_by={"resign": "base_path"}) as run:
         params = run.params
-        keys = [load_public_key(path_or_content(k, "public_keys[%d]" % i), "public_keys[%d]" % i)
-                for i, k in enumerate(params["public_keys"])]
-        if not keys:
-            run.fail("public_keys must name at least one public key")
-        rule = None
-        if params["signed_identity"]:
-            rule = check_identity_rule(dict((k, v) for k, v in params["signed_identity"].items() if v is not None))
+        keys, key_ids, rule = load_trust(params["public_keys"], params["signed_identity"])
         annotations = dict((str(k), str(v)) for k, v in params["annotations"].items())
         signer = None
         if params["resign"]:
@@ -271,7 +261,7 @@ def main():
         registry, staging_path = staging_registry(run, pulp, staging)
         content = VersionContent(pulp, staging["latest_version_href"])
         images = verify_tags(registry, staging_path, content, content.image_tags(params["tags"]), keys,
-                             [key_id(k) for k in keys], rule, annotations)
+                             key_ids, rule, annotations)
 
         published_outcome = ensure(pulp, REPOSITORIES, {"name": params["repository"]}, {}, check_mode=run.check_mode)
         published = published_outcome.obj
