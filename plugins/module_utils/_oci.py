@@ -63,6 +63,7 @@ class Registry:
         # None until a referrers lookup tells whether the registry has the OCI 1.1 API.
         self.referrers_api = None
         self._token_lock = threading.Lock()
+        self._referrers_lock = threading.Lock()
 
     # -- auth --------------------------------------------------------------------------------
 
@@ -214,17 +215,33 @@ class Registry:
         check_digest(digest)
         params = {"artifactType": artifact_type} if artifact_type else None
         index = None
-        if self.referrers_api is not False:
-            response = self.request("GET", repository, "referrers/" + digest, params=params,
-                                    headers={"Accept": OCI_INDEX}, expected=(200, 404, 405))
-            # A registry without the API answers so for every image: ask once per run.
-            self.referrers_api = response.status_code == 200 and "json" in response.headers.get("Content-Type", "")
-            if self.referrers_api:
-                index = response.json()
-        if not self.referrers_api:
+        if self.referrers_api is None:
+            # Whether the registry has the API is asked once per run: the first image's thread
+            # asks, the other threads wait for its answer instead of asking too.
+            with self._referrers_lock:
+                if self.referrers_api is None:
+                    index = self._referrers_index(repository, digest, params)
+                    self.referrers_api = index is not None
+                    if self.referrers_api:
+                        return self._filtered(index, artifact_type)
+        if self.referrers_api:
+            index = self._referrers_index(repository, digest, params)
+        else:
             found = self.get_manifest(repository, signature_tag(digest, suffix=None), accept=OCI_INDEX)
             if found:
                 index = json.loads(found[0].decode("utf-8"))
+        return self._filtered(index, artifact_type)
+
+    def _referrers_index(self, repository, digest, params):
+        """The referrers API's index, or None where the registry has no such API."""
+        response = self.request("GET", repository, "referrers/" + digest, params=params,
+                                headers={"Accept": OCI_INDEX}, expected=(200, 404, 405))
+        if response.status_code == 200 and "json" in response.headers.get("Content-Type", ""):
+            return response.json()
+        return None
+
+    @staticmethod
+    def _filtered(index, artifact_type):
         descriptors = [d for d in (index or {}).get("manifests") or [] if isinstance(d, dict)]
         if artifact_type:
             descriptors = [d for d in descriptors if d.get("artifactType") == artifact_type]
