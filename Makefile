@@ -6,6 +6,7 @@ SHELL := /bin/bash
 ROOT := $(CURDIR)
 BUILD := $(ROOT)/build
 VENV := $(BUILD)/venv
+LINT_VENV := $(BUILD)/lint-venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 # ansible-test needs the collection at .../ansible_collections/<namespace>/<name>/, outside this
@@ -17,12 +18,13 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 TARGET ?=
 ANSIBLE_TEST_PY := 3.11
 
-.PHONY: help venv collection sanity units integration test env-up env-down env-reset demo bench docs-check molecule clean
+.PHONY: help venv collection sanity lint units integration test env-up env-down env-reset demo bench docs-check molecule clean
 
 help:
 	@echo "make test          everything .ci/run runs: sanity, units, integration (starts and stops the test services)"
 	@echo "make demo          the quick start: real Pulp + upstream registry, mirrors declared and synced by a playbook"
 	@echo "make sanity        ansible-test sanity"
+	@echo "make lint          ansible-lint, production profile (.ansible-lint), on the installed collection"
 	@echo "make units         unit tests of plugins/module_utils"
 	@echo "make docs-check    build the Galaxy tarball, install it, render every module with ansible-doc"
 	@echo "make integration [TARGET=x]   integration targets against the running services (see env-up)"
@@ -45,6 +47,14 @@ collection: venv
 sanity: collection
 	$(BIN)/python tests/utils/ansible_test_pip_bootstrap.py >/dev/null
 	cd $(COLL) && PATH=$(BIN):$$PATH ansible-test sanity --venv --python $(ANSIBLE_TEST_PY) --color no $(SANITY_ARGS)
+
+$(LINT_VENV)/.installed: tests/requirements-lint.txt
+	$(PYTHON) -m venv $(LINT_VENV)
+	PIP_CONSTRAINT= $(LINT_VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements-lint.txt
+	touch $@
+
+lint: collection $(LINT_VENV)/.installed
+	cd $(COLL) && PATH=$(LINT_VENV)/bin:$$PATH ansible-lint --nocolor
 
 units: collection
 	cd $(COLLECTIONS) && $(BIN)/python -m pytest -q -p no:cacheprovider ansible_collections/signed/registry/tests/unit
@@ -75,7 +85,7 @@ docs-check: venv
 	SR_BIN=$(BIN) bash tests/utils/build_and_doc.sh 2>/dev/null
 
 # The test services are started for the integration run and stopped whatever its outcome.
-test: sanity units docs-check
+test: sanity lint units docs-check
 	$(MAKE) env-up
 	status=0; $(MAKE) integration || status=$$?; $(MAKE) env-down; exit $$status
 	$(MAKE) molecule
