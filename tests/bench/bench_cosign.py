@@ -32,11 +32,9 @@ import collections
 import datetime
 import gzip
 import hashlib
-import http.client
 import io
 import json
 import os
-import platform
 import re
 import shlex
 import subprocess
@@ -48,13 +46,13 @@ import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-ENV_FILE = Path(os.environ.get("SR_ENV_DIR") or ROOT / "build" / "env") / "env.json"
+from _bench import (RECAP, ROOT, BenchError, CountingProxy, collections_path, find_ansible_playbook, load_env,
+                    machine_facts, tail)
+
 TOOLS = ROOT / "build" / "tools"
 COSIGN = TOOLS / "bin" / "cosign"
 # tests/env/clients.sh records the Debian package versions it installed here.
@@ -81,10 +79,6 @@ MAX_VERIFY_RATIO = 0.5
 # without a transparency log (the module uses none either).
 COSIGN_SIGN = ("--tlog-upload=false", "--allow-http-registry", "-y")
 COSIGN_VERIFY = ("--insecure-ignore-tlog=true", "--allow-http-registry")
-
-
-class BenchError(Exception):
-    """The benchmark could not run; nothing it measured would mean anything."""
 
 
 # -- images ----------------------------------------------------------------------------------
@@ -183,121 +177,6 @@ def push_images(upstream, namespace, count):
 
 
 # Per connection, or describing a body that is re-sent whole.
-HOP_BY_HOP = frozenset(("connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
-                        "trailer", "transfer-encoding", "upgrade", "content-length"))
-
-
-@dataclass
-class Request:
-    at: float
-    method: str
-    path: str
-    status: int
-
-
-class _ProxyHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in two writes: with Nagle's algorithm, each response would wait
-    # for the client's delayed ACK (40 ms).
-    disable_nagle_algorithm = True
-    proxy = None  # set on the subclass made per proxy
-
-    def _body(self):
-        # Go clients (cosign) stream blob uploads chunked, without a Content-Length.
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else None
-
-    def _forward(self):
-        body = self._body()
-        upstream = http.client.HTTPConnection(self.proxy.host, self.proxy.port, timeout=60)
-        try:
-            # The Host header goes through as sent: the registry's upload Locations then point
-            # back at the proxy, and those requests are counted too.
-            upstream.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
-            for name, value in self.headers.items():
-                if name.lower() not in HOP_BY_HOP:
-                    upstream.putheader(name, value)
-            if body is not None:
-                upstream.putheader("Content-Length", str(len(body)))
-            upstream.endheaders(body)
-            response = upstream.getresponse()
-            data = response.read()
-        except OSError as exc:
-            self.proxy.record(self.command, self.path, 502)
-            self.send_error(502, "the registry did not answer: %s" % exc)
-            return
-        finally:
-            upstream.close()
-        self.proxy.record(self.command, self.path, response.status)
-        self.send_response_only(response.status, response.reason)
-        for name, value in response.getheaders():
-            if name.lower() not in HOP_BY_HOP or (self.command == "HEAD" and name.lower() == "content-length"):
-                self.send_header(name, value)
-        if self.command != "HEAD":
-            self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
-
-    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
-
-    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
-        pass
-
-
-class _ProxyServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        # Clients reset their idle keep-alive connections when they exit: no request is lost.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
-class CountingProxy:
-    """A threaded reverse proxy on a free loopback port that records what it forwards."""
-
-    def __init__(self, upstream_url):
-        upstream = urllib.parse.urlsplit(upstream_url)
-        self.host, self.port = upstream.hostname, upstream.port or 80
-        self._lock = threading.Lock()
-        self._requests = []
-        handler = type("Handler", (_ProxyHandler,), {"proxy": self})
-        self._server = _ProxyServer(("127.0.0.1", 0), handler)
-        self.registry = "127.0.0.1:%d" % self._server.server_port
-        self.url = "http://" + self.registry
-        self._thread = threading.Thread(target=self._server.serve_forever, name="counting-proxy", daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
-    def record(self, method, path, status):
-        with self._lock:
-            self._requests.append(Request(time.perf_counter(), method, path, status))
-
-    def take(self):
-        """The requests recorded since the last take()."""
-        with self._lock:
-            taken, self._requests = self._requests, []
-        return taken
-
-
 # Longer than any request to a local registry takes: a gap this long between two requests is
 # time spent elsewhere (sleeping, starting a process, decrypting a key).
 PAUSE = 0.02
@@ -422,12 +301,6 @@ for ref in $(cat "$1"); do
 done
 """
 
-RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
-
-
-def _tail(text, lines=30):
-    return "\n".join(text.rstrip().splitlines()[-lines:])
-
 
 class Runner:
     """Runs the playbooks and the shell loops written into ``work``; each run returns its wall time."""
@@ -465,8 +338,8 @@ class Runner:
         elapsed = time.perf_counter() - start
         recap = RECAP.search(proc.stdout)
         if proc.returncode != 0 or not recap or recap.group(4) != "0":
-            raise BenchError("%s failed (exit %d):\n%s\n%s" % (label or name, proc.returncode, _tail(proc.stdout),
-                                                               _tail(proc.stderr, 10)))
+            raise BenchError("%s failed (exit %d):\n%s\n%s" % (label or name, proc.returncode, tail(proc.stdout),
+                                                               tail(proc.stderr, 10)))
         self.last_changed = int(recap.group(2))
         self.last_task_time = json.loads(Path(self.ansible_env["SR_TASK_TIMES"]).read_text()).get(TASK)
         return elapsed
@@ -479,43 +352,18 @@ class Runner:
                               env=self.cosign_env, capture_output=True, text=True, check=False)
         elapsed = time.perf_counter() - start
         if proc.returncode != 0:
-            raise BenchError("the cosign %s loop failed (exit %d):\n%s" % (action, proc.returncode, _tail(proc.stderr)))
+            raise BenchError("the cosign %s loop failed (exit %d):\n%s" % (action, proc.returncode, tail(proc.stderr)))
         return elapsed
 
     def cosign(self, *arguments):
         proc = subprocess.run([str(COSIGN)] + list(arguments), cwd=self.work, env=self.cosign_env,
                               capture_output=True, text=True, check=False)
         if proc.returncode != 0:
-            raise BenchError("cosign %s failed (exit %d):\n%s" % (arguments[0], proc.returncode, _tail(proc.stderr)))
+            raise BenchError("cosign %s failed (exit %d):\n%s" % (arguments[0], proc.returncode, tail(proc.stderr)))
         return proc.stdout
 
 
 # -- setup -----------------------------------------------------------------------------------
-
-
-def load_env():
-    if not ENV_FILE.exists():
-        raise BenchError("no test services (%s missing): run 'make env-up' first" % ENV_FILE)
-    return json.loads(ENV_FILE.read_text())
-
-
-def collections_path():
-    """Where `make collection` put the collection (the Makefile exports it)."""
-    path = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
-    if not path:
-        digest = hashlib.md5(str(ROOT).encode()).hexdigest()[:8]
-        path = "/tmp/signed.registry-%s/collections" % digest
-    if not Path(path, "ansible_collections/signed/registry/plugins/modules/cosign_sign.py").exists():
-        raise BenchError("the collection is not installed under %s: run 'make collection'" % path)
-    return path
-
-
-def find_ansible_playbook():
-    for directory in [str(Path(sys.executable).parent)] + os.environ.get("PATH", "").split(os.pathsep):
-        candidate = Path(directory, "ansible-playbook")
-        if candidate.exists():
-            return str(candidate)
-    raise BenchError("ansible-playbook not found: run with the dev venv (make bench-cosign)")
 
 
 def make_key_pair(work):
@@ -524,7 +372,7 @@ def make_key_pair(work):
     proc = subprocess.run([str(COSIGN), "generate-key-pair"], cwd=work, env=dict(os.environ, COSIGN_PASSWORD=PASSPHRASE),
                           capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        raise BenchError("cosign generate-key-pair failed (exit %d):\n%s" % (proc.returncode, _tail(proc.stderr)))
+        raise BenchError("cosign generate-key-pair failed (exit %d):\n%s" % (proc.returncode, tail(proc.stderr)))
     return work / "cosign.key", work / "cosign.pub"
 
 
@@ -544,21 +392,6 @@ def key_decryption_time(collections, key):
         load_signing_key(data, PASSPHRASE, "key")
         times.append(time.perf_counter() - start)
     return min(times), None
-
-
-def machine_facts():
-    facts = {"cpus": os.cpu_count(), "python": platform.python_version(), "cpu": "?", "ram_gib": 0.0,
-             "load": os.getloadavg()[0]}
-    with open("/proc/meminfo") as handle:
-        for line in handle:
-            if line.startswith("MemTotal:"):
-                facts["ram_gib"] = int(line.split()[1]) / 1024 / 1024
-    with open("/proc/cpuinfo") as handle:
-        for line in handle:
-            if line.startswith("model name"):
-                facts["cpu"] = line.split(":", 1)[1].strip()
-                break
-    return facts
 
 
 def versions(ansible_playbook):
@@ -814,7 +647,7 @@ def main():
     env = load_env()
     upstream = Upstream(env["upstream_url"], env["upstream_registry"])
     upstream.ping()
-    collections = collections_path()
+    collections = collections_path("cosign_sign.py")
     ansible_playbook = find_ansible_playbook()
     namespace = "bench-cosign-%s" % started.strftime("%Y%m%d-%H%M%S")
 

@@ -20,27 +20,22 @@ and writes the results to docs/benchmarks.md.
 
 import argparse
 import datetime
-import hashlib
-import http.client
 import json
 import os
-import platform
-import re
 import shlex
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-ENV_FILE = Path(os.environ.get("SR_ENV_DIR") or ROOT / "build" / "env") / "env.json"
+from _bench import (RECAP, ROOT, BenchError, CountingProxy, collections_path, find_ansible_playbook, load_env,
+                    machine_facts, tail)
+
 CLI_VENV = ROOT / "build" / "pulp-cli-venv"
 # Pinned so that results stay comparable between runs; pulp-cli ships the container commands.
 PULP_CLI_REQUIREMENT = "pulp-cli==0.41.*"
@@ -66,10 +61,6 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 MAX_REQUESTS_PER_ENTITY = 2
 MAX_LOGINS_PER_MODULE_RUN = 1
 MAX_MIRRORS_TO_CLI_RERUN = 0.1
-
-
-class BenchError(Exception):
-    """The benchmark could not run; nothing it measured would mean anything."""
 
 
 # -- Pulp, for the benchmark's own bookkeeping -----------------------------------------------
@@ -163,110 +154,20 @@ class PulpAdmin:
 # -- counting reverse proxy ------------------------------------------------------------------
 
 
-# Per connection, or describing a body that is re-sent whole.
-HOP_BY_HOP = frozenset(("connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
-                        "trailer", "transfer-encoding", "upgrade", "content-length"))
+def is_login(request):
+    return request.method == "POST" and urllib.parse.urlsplit(request.path).path == LOGIN_PATH
 
 
-@dataclass
-class Request:
-    method: str
-    path: str
-    status: int
-    seconds: float  # until Pulp's whole answer was in
-
-    @property
-    def is_login(self):
-        return self.method == "POST" and urllib.parse.urlsplit(self.path).path == LOGIN_PATH
-
-    @property
-    def writes(self):
-        return self.method not in SAFE_METHODS and not self.is_login
-
-    def __str__(self):
-        url = urllib.parse.urlsplit(self.path)
-        # A name__in list of every mirror would drown the rest.
-        query = "&".join("%s=%s" % (k, v if len(v) <= 40 else v[:30] + "...(%d chars)" % len(v))
-                         for k, v in urllib.parse.parse_qsl(url.query))
-        return "%s %s%s -> %s" % (self.method, url.path, "?" + query if query else "", self.status)
+def writes(request):
+    return request.method not in SAFE_METHODS and not is_login(request)
 
 
-class _ProxyHandler(BaseHTTPRequestHandler):
-    # Keep-alive towards the client, as it would have with Pulp itself.
-    protocol_version = "HTTP/1.1"
-    proxy = None  # set on the subclass made per proxy
-
-    def _forward(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else None
-        upstream = http.client.HTTPConnection(self.proxy.host, self.proxy.port, timeout=300)
-        start = time.perf_counter()
-        try:
-            # Headers go through as sent, Host included, so that Pulp's absolute links point back
-            # at the proxy and their requests are counted too.
-            upstream.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
-            for name, value in self.headers.items():
-                if name.lower() not in HOP_BY_HOP:
-                    upstream.putheader(name, value)
-            if body is not None:
-                upstream.putheader("Content-Length", str(len(body)))
-            upstream.endheaders(body)
-            response = upstream.getresponse()
-            data = response.read()
-        except OSError as exc:
-            self.proxy.record(Request(self.command, self.path, 502, time.perf_counter() - start))
-            self.send_error(502, "Pulp did not answer: %s" % exc)
-            return
-        finally:
-            upstream.close()
-        self.proxy.record(Request(self.command, self.path, response.status, time.perf_counter() - start))
-        self.send_response_only(response.status, response.reason)
-        for name, value in response.getheaders():
-            if name.lower() not in HOP_BY_HOP:
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
-
-    do_GET = do_HEAD = do_OPTIONS = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
-
-    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
-        pass
-
-
-class CountingProxy:
-    """A threaded reverse proxy on a free loopback port that records what it forwards to Pulp."""
-
-    def __init__(self, upstream_url):
-        upstream = urllib.parse.urlsplit(upstream_url)
-        self.host, self.port = upstream.hostname, upstream.port or 80
-        self._lock = threading.Lock()
-        self._requests = []
-        handler = type("Handler", (_ProxyHandler,), {"proxy": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        self.url = "http://127.0.0.1:%d" % self._server.server_port
-        self._thread = threading.Thread(target=self._server.serve_forever, name="counting-proxy", daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
-    def record(self, request):
-        with self._lock:
-            self._requests.append(request)
-
-    def take(self):
-        """The requests recorded since the last take()."""
-        with self._lock:
-            taken, self._requests = self._requests, []
-        return taken
+def describe(request):
+    url = urllib.parse.urlsplit(request.path)
+    # A name__in list of every mirror would drown the rest.
+    query = "&".join("%s=%s" % (k, v if len(v) <= 40 else v[:30] + "...(%d chars)" % len(v))
+                     for k, v in urllib.parse.parse_qsl(url.query))
+    return "%s %s%s -> %s" % (request.method, url.path, "?" + query if query else "", request.status)
 
 
 # -- the three ways --------------------------------------------------------------------------
@@ -347,12 +248,6 @@ ensure_mirror() {
 
 """
 
-RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
-
-
-def _tail(text, lines=30):
-    return "\n".join(text.rstrip().splitlines()[-lines:])
-
 
 class Way:
     """One way to manage the mirrors; run(url) makes them so and returns the wall time."""
@@ -383,7 +278,7 @@ class PlaybookWay(Way):
         recap = RECAP.search(proc.stdout)
         if proc.returncode != 0 or not recap or recap.group(4) != "0":
             raise BenchError("%s failed (exit %d):\n%s\n%s"
-                             % (self.label, proc.returncode, _tail(proc.stdout), _tail(proc.stderr, 10)))
+                             % (self.label, proc.returncode, tail(proc.stdout), tail(proc.stderr, 10)))
         self.changed_tasks = int(recap.group(2))
         return elapsed
 
@@ -402,7 +297,7 @@ class CliWay(Way):
         proc = subprocess.run([str(self.pulp_cli), "--config", str(self.config), "--base-url", pulp_url, "status"],
                               env=self.env, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
-            raise BenchError("pulp-cli cannot reach Pulp at %s:\n%s" % (pulp_url, _tail(proc.stderr)))
+            raise BenchError("pulp-cli cannot reach Pulp at %s:\n%s" % (pulp_url, tail(proc.stderr)))
 
     def run(self, pulp_url):
         start = time.perf_counter()
@@ -410,7 +305,7 @@ class CliWay(Way):
                               capture_output=True, text=True, check=False)
         elapsed = time.perf_counter() - start
         if proc.returncode != 0:
-            raise BenchError("the pulp-cli script failed (exit %d):\n%s" % (proc.returncode, _tail(proc.stderr)))
+            raise BenchError("the pulp-cli script failed (exit %d):\n%s" % (proc.returncode, tail(proc.stderr)))
         return elapsed
 
 
@@ -424,14 +319,14 @@ class Result:
 
     @property
     def logins(self):
-        return sum(r.is_login for r in self.requests)
+        return sum(is_login(r) for r in self.requests)
 
     @property
     def unchanged_problem(self):
         """Why the re-run was not the unchanged run it should be, or None."""
-        writes = [r for r in self.requests if r.writes]
-        if writes:
-            return "the re-run wrote to Pulp: " + "; ".join(map(str, writes[:5]))
+        found = [r for r in self.requests if writes(r)]
+        if found:
+            return "the re-run wrote to Pulp: " + "; ".join(map(describe, found[:5]))
         if self.changed_tasks:
             return "the re-run reported %d changed task(s)" % self.changed_tasks
         return None
@@ -445,7 +340,7 @@ def module_runs(requests_):
     """
     runs = []
     for request in requests_:
-        if request.is_login or not runs:
+        if is_login(request) or not runs:
             runs.append([])
         runs[-1].append(request)
     return runs
@@ -454,34 +349,13 @@ def module_runs(requests_):
 # -- setup -----------------------------------------------------------------------------------
 
 
-def load_env():
-    if not ENV_FILE.exists():
-        raise BenchError("no test services (%s missing): run 'make env-up' first" % ENV_FILE)
-    env = json.loads(ENV_FILE.read_text())
+def pulp_env():
+    env = load_env()
     try:
         requests.get(env["pulp_url"] + API + "status/", timeout=10).raise_for_status()
     except requests.RequestException as exc:
         raise BenchError("Pulp at %s does not answer (%s): run 'make env-up'" % (env["pulp_url"], exc)) from exc
     return env
-
-
-def collections_path():
-    """Where `make collection` put the collection (the Makefile exports it for `make bench`)."""
-    path = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
-    if not path:
-        digest = hashlib.md5(str(ROOT).encode()).hexdigest()[:8]
-        path = "/tmp/signed.registry-%s/collections" % digest
-    if not Path(path, "ansible_collections/signed/registry/plugins/modules/pulp_container_mirrors.py").exists():
-        raise BenchError("the collection is not installed under %s: run 'make collection' (or 'make bench')" % path)
-    return path
-
-
-def find_ansible_playbook():
-    for directory in [str(Path(sys.executable).parent)] + os.environ.get("PATH", "").split(os.pathsep):
-        candidate = Path(directory, "ansible-playbook")
-        if candidate.exists():
-            return str(candidate)
-    raise BenchError("ansible-playbook not found: run with the dev venv (make bench)")
 
 
 def install_pulp_cli():
@@ -510,22 +384,6 @@ def write_cli_script(path, pulp, config, mirrors):
         args = (mirror[k] for k in ("name", "url", "upstream_name", "base_path"))
         lines.append("ensure_mirror %s\n" % " ".join(shlex.quote(a) for a in args))
     path.write_text("".join(lines))
-
-
-def machine_facts(load_start):
-    # The load tells whether other work on the machine (or on the shared Pulp) slowed the run.
-    facts = {"cpus": os.cpu_count(), "python": platform.python_version(), "load_start": load_start,
-             "load_end": os.getloadavg()[0]}
-    with open("/proc/meminfo") as handle:
-        for line in handle:
-            if line.startswith("MemTotal:"):
-                facts["ram_gib"] = int(line.split()[1]) / 1024 / 1024
-    with open("/proc/cpuinfo") as handle:
-        for line in handle:
-            if line.startswith("model name"):
-                facts["cpu"] = line.split(":", 1)[1].strip()
-                break
-    return facts
 
 
 def program_version(command, env=None):
@@ -586,11 +444,11 @@ def analyse(results, mirrors):
             breakdown.append({
                 "module": module,
                 "runs": len(own),
-                "max_requests": max(sum(not r.is_login for r in run) for run in own),
-                "max_logins": max(sum(r.is_login for r in run) for run in own),
-                "example": [str(r) for r in own[0]],
+                "max_requests": max(sum(not is_login(r) for r in run) for run in own),
+                "max_logins": max(sum(is_login(r) for r in run) for run in own),
+                "example": [describe(r) for r in own[0]],
             })
-    max_requests = max(sum(not r.is_login for r in run) for run in runs)
+    max_requests = max(sum(not is_login(r) for r in run) for run in runs)
     logins_per_run = results["loop"].logins / entities
     ratio = results["mirrors"].rerun / cli.rerun
     targets = [
@@ -610,11 +468,11 @@ def analyse(results, mirrors):
         "single-resource modules: %.2f s per module run in the unchanged re-run" % (results["loop"].rerun / entities),
         "pulp-cli: %.2f s per command in the re-run (%d `show`), %.2f s in the create run (%d `show` + %d `create`)"
         % (cli.rerun / entities, entities, cli.create / (2 * entities), entities, entities),
-        "pulp_container_mirrors re-run requests: " + "; ".join("`%s`" % r for r in results["mirrors"].requests),
+        "pulp_container_mirrors re-run requests: " + "; ".join("`%s`" % describe(r) for r in results["mirrors"].requests),
     ]
     for r in results.values():
-        logins = [q.seconds for q in r.requests if q.is_login]
-        others = [q.seconds for q in r.requests if not q.is_login]
+        logins = [q.seconds for q in r.requests if is_login(q)]
+        others = [q.seconds for q in r.requests if not is_login(q)]
         notes.append("%s, time Pulp took to answer in the counted re-run: %s%d other requests %.2f s (%.3f s each)"
                      % (r.way, "%d login(s) %.2f s (%.3f s each), " % (len(logins), sum(logins), sum(logins) / len(logins))
                         if logins else "", len(others), sum(others), sum(others) / max(len(others), 1)))
@@ -699,7 +557,7 @@ def prepare_ways(work, env, pulp_cli, ansible_playbook, mirrors):
         "pulp_username": env["username"], "pulp_password": env["password"], "mirrors": mirrors}))
     (work / "loop.yml").write_text(LOOP_PLAYBOOK)
     (work / "mirrors.yml").write_text(MIRRORS_PLAYBOOK)
-    ansible_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_NOCOLOR="1",
+    ansible_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path("pulp_container_mirrors.py"), ANSIBLE_NOCOLOR="1",
                        ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_LOCAL_TEMP=str(work / "ansible-local"),
                        ANSIBLE_REMOTE_TEMP=str(work / "ansible-remote"))
     # pulp-cli reads its settings and caches Pulp's API schema under the XDG dirs: ours, not the user's.
@@ -737,7 +595,7 @@ def main():
 
     started = datetime.datetime.now().astimezone()
     load_start = os.getloadavg()[0]
-    env = load_env()
+    env = pulp_env()
     pulp = PulpAdmin(env["pulp_url"], env["username"], env["password"])
     mirrors = make_mirrors(args.mirrors, env["upstream_url"])
     ansible_playbook = find_ansible_playbook()
@@ -764,7 +622,7 @@ def main():
         "pulp_cli": "pulp-cli " + program_version([str(pulp_cli), "--version"]).rsplit(" ", 1)[-1],
     }
     report = analyse(results, mirrors)
-    facts = machine_facts(load_start)
+    facts = dict(machine_facts(), load_start=load_start, load_end=os.getloadavg()[0])
     print_report(report, mirrors)
     print("load average: %.1f at the start, %.1f at the end (%d CPUs)" % (load_start, facts["load_end"], facts["cpus"]))
     if not args.no_doc:
