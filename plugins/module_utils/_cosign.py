@@ -302,8 +302,15 @@ def _exact_keys(obj, keys, where):
         raise PayloadError("missing key %r in %s" % (missing[0], where))
 
 
-def parse_payload(data):
-    """Claims of a simple-signing payload, parsed as strictly as containers/image does."""
+ATOMIC_SIGNATURE_TYPE = "atomic container signature"
+
+
+def parse_payload(data, signature_type=COSIGN_SIGNATURE_TYPE):
+    """Claims of a simple-signing payload, parsed as strictly as containers/image does.
+
+    ``signature_type`` is ATOMIC_SIGNATURE_TYPE for the payload of a GPG (atomic) signature,
+    whose ``optional`` containers/image requires to be an object with a string ``creator``.
+    """
     try:
         document = json.loads(data.decode("utf-8") if isinstance(data, bytes) else data,
                               object_pairs_hook=_strict_object)
@@ -316,8 +323,8 @@ def parse_payload(data):
     _exact_keys(critical, ("type", "image", "identity"), "critical")
     _exact_keys(critical["image"], ("docker-manifest-digest",), "critical.image")
     _exact_keys(critical["identity"], ("docker-reference",), "critical.identity")
-    if critical["type"] != COSIGN_SIGNATURE_TYPE:
-        raise PayloadError("critical.type is %r, not %r" % (critical["type"], COSIGN_SIGNATURE_TYPE))
+    if critical["type"] != signature_type:
+        raise PayloadError("critical.type is %r, not %r" % (critical["type"], signature_type))
     digest = critical["image"]["docker-manifest-digest"]
     reference = critical["identity"]["docker-reference"]
     if not isinstance(digest, str) or not isinstance(reference, str):
@@ -325,10 +332,21 @@ def parse_payload(data):
     optional = document["optional"]
     if optional is not None and not isinstance(optional, dict):
         raise PayloadError("optional must be an object or null")
-    if optional and "timestamp" in optional and (
-            not isinstance(optional["timestamp"], int) or isinstance(optional["timestamp"], bool)):
+    if signature_type == ATOMIC_SIGNATURE_TYPE:
+        if optional is None:
+            raise PayloadError("optional must be an object")
+        if "creator" in optional and not isinstance(optional["creator"], str):
+            raise PayloadError("optional.creator must be a string")
+    if optional and "timestamp" in optional and not _integral(optional["timestamp"]):
         raise PayloadError("optional.timestamp must be an integer")
     return {"docker_reference": reference, "digest": digest, "optional": optional or {}}
+
+
+def _integral(value):
+    # Go decodes the timestamp into a float64 and accepts it when it has no fraction (1.0 too).
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
 
 
 # -- DSSE envelopes, in-toto statements and sigstore bundles (cosign's new bundle format) -------

@@ -95,10 +95,10 @@ class Registry:
             raise RegistryError("the token server of %s returned no token" % self.host)
         self._tokens[scope] = token
 
-    def request(self, method, repository, path, push=False, expected=(200,), **kwargs):
-        """A request to /v2/<repository>/<path>, answering one auth challenge if one comes."""
+    def request(self, method, repository, path, push=False, expected=(200,), api="v2", **kwargs):
+        """A request to /<api>/<repository>/<path>, answering one auth challenge if one comes."""
         scope = "repository:%s:%s" % (repository, "pull,push" if push else "pull")
-        url = "%s/v2/%s/%s" % (self.base, repository, path)
+        url = "%s/%s/%s/%s" % (self.base, api, repository, path)
         headers = dict(kwargs.pop("headers", None) or {})
         for attempt in (1, 2):
             response = self.http.request(method, url, headers=dict(headers, **self._auth_headers(scope)),
@@ -203,6 +203,33 @@ class Registry:
                           headers=dict({"Content-Type": "application/octet-stream"}, **self._auth_headers(scope)),
                           auth=self._basic_auth(), expected=(201, 202, 204))
         return digest
+
+    # -- the signatures extension API (atomic signatures; Pulp, OpenShift) --------------------
+
+    def extension_signatures(self, repository, digest):
+        """The entries of ``GET /extensions/v2/<repository>/signatures/<digest>``, or None where
+        the registry has no such API."""
+        check_digest(digest)
+        response = self.request("GET", repository, "signatures/" + digest, api="extensions/v2",
+                                expected=(200, 400, 404, 405), stream=True)
+        if response.status_code != 200:
+            return None
+        data = _read_limited(response, MAX_MANIFEST_SIZE, "the signatures of %s@%s" % (repository, digest))
+        try:
+            entries = json.loads(data.decode("utf-8"))["signatures"]
+        except (ValueError, UnicodeDecodeError, KeyError, TypeError):
+            raise RegistryError("%s answered the signatures of %s@%s with something other than "
+                                "{\"signatures\": [...]}" % (self.host, repository, digest))
+        if entries is None:
+            return []
+        if not isinstance(entries, list):
+            raise RegistryError("%s answered the signatures of %s@%s with a non-list" % (self.host, repository, digest))
+        return entries
+
+    def put_extension_signature(self, repository, digest, entry):
+        self.request("PUT", repository, "signatures/" + digest, push=True, api="extensions/v2",
+                     data=json.dumps(entry).encode("utf-8"), headers={"Content-Type": "application/json"},
+                     expected=(200, 201, 202, 204))
 
     # -- referrers ---------------------------------------------------------------------------
 
