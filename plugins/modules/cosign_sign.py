@@ -164,7 +164,7 @@ from ansible_collections.signed.registry.plugins.module_utils._module import Mod
 from ansible_collections.signed.registry.plugins.module_utils._parallel import parallel_map
 from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference, signature_tag
 from ansible_collections.signed.registry.plugins.module_utils._attestations import Attester
-from ansible_collections.signed.registry.plugins.module_utils._signatures import platform_digests
+from ansible_collections.signed.registry.plugins.module_utils._signatures import SIGNING_WORKERS, platform_digests
 
 
 def targets(run, images):
@@ -225,7 +225,7 @@ def main():
         # The same digest listed twice (a tag and its digest) is signed once: no race with itself.
         targets_list = targets(run, images)
         unique = dict(((ref.api_host, ref.repository, digest), (text, ref, digest)) for text, ref, digest in targets_list)
-        done = dict(zip(unique, parallel_map(one, unique.values())))
+        done = dict(zip(unique, parallel_map(one, unique.values(), workers=SIGNING_WORKERS)))
         results = [dict(done[(ref.api_host, ref.repository, digest)], image=text) for text, ref, digest in targets_list]
         run.result["images"] = results
         run.result["changed"] = any(r["changed"] for r in results)
