@@ -50,9 +50,9 @@ options:
     required: true
   lookaside:
     description:
-      - A lookaside store to read signatures from too, for registries without the extension API:
-        C(<lookaside>/<repository>@sha256=<hex>/signature-1), C(-2), ... (a C(file://), C(http://) or
-        C(https://) URL, the C(lookaside) of a registries.d entry).
+      - A lookaside store to read signatures from too, for registries without the extension API, laid
+        out as C(<lookaside>/<repository>@sha256=<hex>/signature-1), C(-2), and so on.
+      - A C(file://), C(http://) or C(https://) URL, the C(lookaside) of a registries.d entry.
     type: str
   fail_on_unverified:
     description:

@@ -16,7 +16,9 @@ description:
     C(sha256-<digest>.sig), C(.att) and C(.sbom) images, and the manifests that name it as their
     subject (OCI 1.1 referrers, from the referrers API or the C(sha256-<digest>) referrers tag),
     with their types and digests.
-  - Use M(signed.registry.cosign_verify) and M(signed.registry.cosign_verify_attestation) to
+  - Atomic (GPG simple-signing) signatures too, from the registry's signatures extension API
+    (Pulp serves it) and from O(lookaside) when given.
+  - Use M(signed.registry.cosign_verify), M(signed.registry.atomic_verify) and M(signed.registry.cosign_verify_attestation) to
     decide anything from them.
 author:
   - Signed Registry Maintainers (@signed-registry)
@@ -26,6 +28,12 @@ options:
     type: list
     elements: str
     required: true
+  lookaside:
+    description:
+      - A lookaside store of atomic signatures to list too (C(file://), C(http://) or C(https://);
+        C(<lookaside>/<repository>@sha256=<hex>/signature-<n>), as containers/image reads it).
+    type: str
+    version_added: 0.2.0
 extends_documentation_fragment:
   - signed.registry._registry
   - signed.registry._registry.ACTION_GROUP
@@ -69,6 +77,14 @@ images:
       description: Layers of the C(.sbom) image (cosign's deprecated C(attach sbom)).
       type: list
       elements: dict
+    atomic:
+      description:
+        - Atomic (GPG) signatures, unverified, each with C(format) (V(atomic)), C(source) (V(extension)
+          or V(lookaside)), C(name) (the registry's name or the lookaside URL), C(size) and C(digest)
+          of the signature blob.
+      type: list
+      elements: dict
+      version_added: 0.2.0
     referrers:
       description: Manifests whose subject is the image (C(digest), C(artifact_type), C(predicate_type), C(layers)).
       type: list
@@ -82,20 +98,24 @@ images:
            digest: "sha256:baed8f1e371802360f663c27967dbcfae27f0f11bf46cb0084df4133b36439c4"}
       attestations: []
       sboms: []
+      atomic: []
       referrers:
         - {digest: "sha256:42e4991b4254f013b4a402b3e795a94e16a352280f0cb09d2848e106cb6ae14a",
            artifact_type: application/vnd.dev.sigstore.bundle.v0.3+json,
            predicate_type: "https://sigstore.dev/cosign/sign/v1", layers: []}
 """
 
+from ansible_collections.signed.registry.plugins.module_utils._atomic import check_lookaside, collect, describe
 from ansible_collections.signed.registry.plugins.module_utils._attestations import attached
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, REGISTRY_CONNECTION_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference
 
 
 def main():
-    argument_spec = dict(images=dict(type="list", elements="str", required=True))
+    argument_spec = dict(images=dict(type="list", elements="str", required=True), lookaside=dict(type="str"))
     with ModuleRun(argument_spec, REGISTRY_CONNECTION_SPEC, secret_keys=("registry_password",)) as run:
+        lookaside = check_lookaside(run.params["lookaside"]) if run.params["lookaside"] else None
+        http = run.http() if lookaside and not lookaside.startswith("file://") else None
         refs = [(text, parse_reference(text, default_tag="latest")) for text in run.params["images"]]
         images = []
         for text, ref in refs:
@@ -104,6 +124,7 @@ def main():
             entry = {"image": text, "digest": digest}
             entry.update(attached(registry, ref.repository, digest) if digest else
                          {"signatures": [], "attestations": [], "sboms": [], "referrers": []})
+            entry["atomic"] = [describe(e) for e in collect(registry, http, ref.repository, digest, lookaside)] if digest else []
             images.append(entry)
         run.result["images"] = images
 

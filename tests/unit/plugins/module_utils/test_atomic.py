@@ -78,6 +78,15 @@ def gpg():
     tool.revoked_sig = tool.sign(tool.revoked, payload())
     revocation = open(os.path.join(home, "openpgp-revocs.d", tool.revoked + ".rev")).read().replace(":-----", "-----")
     tool.run("--import", data=revocation.encode())
+    # A signing subkey, which then loses its signing flag (a newer binding signature without it).
+    tool.primary = tool.key("Sub <sub@example.com>")
+    tool.run("--quick-add-key", tool.primary, "ed25519", "sign", "1y")
+    out = tool.run("--with-colons", "--list-keys", tool.primary).decode()
+    tool.subkey = [line.split(":")[9] for line in out.splitlines() if line.startswith("fpr")][1]
+    tool.by_subkey = tool.sign(tool.subkey + "!", payload())
+    tool.with_signing_subkey = tool.export(tool.primary)
+    tool.run("--expert", "--command-fd", "0", "--edit-key", tool.primary, data=b"key 1\nchange-usage\nS\nQ\nsave\n")
+    tool.without_signing_subkey = tool.export(tool.primary)
     yield tool
     subprocess.run(("gpgconf", "--kill", "gpg-agent"), env=dict(os.environ, GNUPGHOME=home), check=False)
     shutil.rmtree(home, ignore_errors=True)
@@ -154,6 +163,18 @@ def test_revoked_key_refused(gpg):
     result = verdict(gpg, gpg.revoked_sig, gpg.revoked)
     assert not result["accepted"]
     assert result["reason"] == "the signature was made by key %s, which is revoked" % gpg.revoked
+
+
+def test_subkey_signature(gpg):
+    result = check_signature(gpg.by_subkey, load_gpg_keys([gpg.with_signing_subkey]), DIGEST, IMAGE)
+    assert result["accepted"], result["reason"]
+    assert (result["key_fingerprint"], result["signing_key"]) == (gpg.primary, gpg.subkey)
+
+
+def test_subkey_not_marked_for_signing_refused(gpg):
+    result = check_signature(gpg.by_subkey, load_gpg_keys([gpg.without_signing_subkey]), DIGEST, IMAGE)
+    assert not result["accepted"]
+    assert result["reason"] == "the signature does not verify with any of the given public keys (issuer %s)" % gpg.subkey
 
 
 @pytest.mark.parametrize("data, reason", [
