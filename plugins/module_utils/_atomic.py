@@ -97,6 +97,38 @@ def _key_problem(cert, now):
     return None
 
 
+def _signing_key_problem(cert, signing_key, now):
+    """Whether the subkey that signed has expired or been revoked since it signed.
+
+    Sequoia judges a subkey at the signature's creation time; gpgme (containers/image) refuses a
+    signature whose key is expired or revoked now, and so does this. The certificate comes from
+    the trusted key file, so its newest binding signature is taken as it stands.
+    """
+    binding = None
+    current = None
+    created = None
+    for packet in PacketPile.from_bytes(bytes(cert)):
+        tag = str(packet.tag)
+        if tag.endswith(("PublicKey", "PublicSubkey", "SecretKey", "SecretSubkey")):
+            current = (packet.fingerprint or "").upper()
+            created = packet.key_created
+        elif tag.endswith("Signature") and current == signing_key:
+            kind = str(packet.signature_type)
+            if kind.endswith("SubkeyRevocation"):
+                return "is revoked"
+            if kind.endswith("SubkeyBinding") and (
+                    binding is None or (packet.signature_created or now) >= (binding.signature_created or now)):
+                binding = packet
+    period = binding.key_validity_period if binding is not None else None
+    if period and created is not None:
+        expiration = created + period
+        if expiration.tzinfo is None:
+            expiration = expiration.replace(tzinfo=datetime.timezone.utc)
+        if expiration <= now:
+            return "expired on %s" % expiration.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None
+
+
 def _owner(certs, issuer):
     for fingerprint, cert in certs.items():
         if issuer and (fingerprint == issuer or fingerprint.endswith(issuer)):
@@ -137,9 +169,14 @@ def verify_message(blob, certs, now=None):
     fingerprint = signatures[0].certificate.upper()
     if fingerprint not in trusted:
         raise AtomicError("the signature was made by key %s, which is not one of the given public keys" % fingerprint)
+    signing_key = signatures[0].signing_key.upper()
+    if signing_key != fingerprint:
+        problem = _signing_key_problem(trusted[fingerprint], signing_key, now)
+        if problem:
+            raise AtomicError("the signature was made by subkey %s of key %s, which %s" % (signing_key, fingerprint, problem))
     if result.bytes is None:
         raise AtomicError("the signed message has no content")
-    return fingerprint, signatures[0].signing_key.upper(), result.bytes
+    return fingerprint, signing_key, result.bytes
 
 
 def check_signature(blob, certs, digest, image_reference, identity_rule=None, now=None):

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: atomic_verify
 short_description: Verify the atomic (GPG simple-signing) signatures of container images
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Checks that each image carries at least one atomic signature (the GPG signatures
     C(skopeo copy --sign-by), C(podman push --sign-by) and Pulp's signing service write, and a

@@ -33,7 +33,6 @@ options:
       - A lookaside store of atomic signatures to list too (C(file://), C(http://) or C(https://);
         C(<lookaside>/<repository>@sha256=<hex>/signature-<n>), as containers/image reads it).
     type: str
-    version_added: 0.2.0
 extends_documentation_fragment:
   - signed.registry._registry
   - signed.registry._registry.ACTION_GROUP
@@ -84,7 +83,6 @@ images:
           of the signature blob.
       type: list
       elements: dict
-      version_added: 0.2.0
     referrers:
       description: Manifests whose subject is the image (C(digest), C(artifact_type), C(predicate_type), C(layers)).
       type: list

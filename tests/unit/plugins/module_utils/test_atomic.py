@@ -87,6 +87,16 @@ def gpg():
     tool.with_signing_subkey = tool.export(tool.primary)
     tool.run("--expert", "--command-fd", "0", "--edit-key", tool.primary, data=b"key 1\nchange-usage\nS\nQ\nsave\n")
     tool.without_signing_subkey = tool.export(tool.primary)
+    # A signing subkey that lived one day in 2020, under a primary key valid for ten years.
+    past = ("--faked-system-time", "20200101T000000")
+    tool.run(*(past + ("--quick-gen-key", "Brief <brief@example.com>", "ed25519", "cert", "10y")))
+    out = tool.run("--with-colons", "--list-keys", "brief@example.com").decode()
+    tool.brief = [line.split(":")[9] for line in out.splitlines() if line.startswith("fpr")][0]
+    tool.run(*(past + ("--quick-add-key", tool.brief, "ed25519", "sign", "1d")))
+    out = tool.run("--with-colons", "--list-keys", "brief@example.com").decode()
+    tool.brief_subkey = [line.split(":")[9] for line in out.splitlines() if line.startswith("fpr")][1]
+    tool.by_brief_subkey = tool.sign(tool.brief_subkey + "!", payload(), "--faked-system-time", "20200101T010000")
+    tool.brief_key = tool.export(tool.brief)
     yield tool
     subprocess.run(("gpgconf", "--kill", "gpg-agent"), env=dict(os.environ, GNUPGHOME=home), check=False)
     shutil.rmtree(home, ignore_errors=True)
@@ -175,6 +185,13 @@ def test_subkey_not_marked_for_signing_refused(gpg):
     result = check_signature(gpg.by_subkey, load_gpg_keys([gpg.without_signing_subkey]), DIGEST, IMAGE)
     assert not result["accepted"]
     assert result["reason"] == "the signature does not verify with any of the given public keys (issuer %s)" % gpg.subkey
+
+
+def test_subkey_expired_since_refused(gpg):
+    result = check_signature(gpg.by_brief_subkey, load_gpg_keys([gpg.brief_key]), DIGEST, IMAGE)
+    assert not result["accepted"]
+    assert result["reason"] == "the signature was made by subkey %s of key %s, which expired on 2020-01-02T00:00:00Z" % (
+        gpg.brief_subkey, gpg.brief)
 
 
 @pytest.mark.parametrize("data, reason", [
