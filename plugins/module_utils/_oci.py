@@ -212,7 +212,9 @@ class Registry:
         check_digest(digest)
         response = self.request("GET", repository, "signatures/" + digest, api="extensions/v2",
                                 expected=(200, 400, 404, 405), stream=True)
-        if response.status_code != 200:
+        # Some registries answer unknown paths with an HTML page: that is no extension API either.
+        if response.status_code != 200 or "json" not in response.headers.get("Content-Type", ""):
+            response.close()
             return None
         data = _read_limited(response, MAX_MANIFEST_SIZE, "the signatures of %s@%s" % (repository, digest))
         try:

@@ -27,6 +27,7 @@ from ansible_collections.signed.registry.plugins.module_utils._atomic import (
 )
 from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput
 from ansible_collections.signed.registry.plugins.module_utils._identity import check_identity_rule
+from ansible_collections.signed.registry.plugins.module_utils._oci import Registry, RegistryError
 
 DIGEST = "sha256:" + "1" * 64
 OTHER = "sha256:" + "2" * 64
@@ -272,3 +273,46 @@ def test_extension_entries_and_lookaside(gpg, tmp_path):
     assert [(a["source"], a["name"][-1]) for a in accepted] == [("extension", "a"), ("lookaside", "2")]
     assert len(rejected) == 3
     assert all(r["reason"] for r in rejected)
+
+
+class Served:
+    def __init__(self, status, content_type, body):
+        self.status_code = status
+        self.headers = {"Content-Type": content_type, "Content-Length": str(len(body))}
+        self._body = body
+
+    def iter_content(self, _size):
+        yield self._body
+
+    def close(self):
+        pass
+
+
+class ServingRegistry(Registry):
+    def __init__(self, answer):
+        super(ServingRegistry, self).__init__(http=None, host="registry.test")
+        self.answer = answer
+        self.asked = []
+
+    def request(self, method, repository, path, api="v2", **kwargs):
+        self.asked.append("/%s/%s/%s" % (api, repository, path))
+        return self.answer
+
+
+@pytest.mark.parametrize("answer, found", [
+    (Served(200, "application/json", b'{"signatures":[{"schemaVersion":2,"type":"atomic","name":"n","content":""}]}'),
+     [{"schemaVersion": 2, "type": "atomic", "name": "n", "content": ""}]),
+    (Served(200, "application/json", b'{"signatures":null}'), []),
+    (Served(404, "application/json", b'{"errors":[]}'), None),
+    (Served(200, "text/html", b"<html>a catch-all page</html>"), None),
+])
+def test_extension_api(answer, found):
+    registry = ServingRegistry(answer)
+    assert registry.extension_signatures("team/app", DIGEST) == found
+    assert registry.asked == ["/extensions/v2/team/app/signatures/" + DIGEST]
+
+
+def test_extension_api_garbage_is_an_error():
+    registry = ServingRegistry(Served(200, "application/json", b'{"nothing":1}'))
+    with pytest.raises(RegistryError, match="something other than"):
+        registry.extension_signatures("team/app", DIGEST)
