@@ -1,9 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, signed.registry contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Can this host's skopeo and podman verify cosign (sigstore) signatures?
+"""Can this host's skopeo and podman verify cosign (sigstore) and GPG (simple-signing) signatures?
 
-    python3 sigstore_probe.py [TOOL ...]      # TOOL: skopeo, podman (default: both)
+    python3 sigstore_probe.py [--sigstore] [--gpg] [TOOL ...]   # TOOL: skopeo, podman (default: both)
+
+``--sigstore`` (the default when neither is given) checks sigstore verification as described below;
+``--gpg`` checks GPG verification the same way: the same image, with an atomic signature made with
+the GPG probe key and one made with another key, under a policy trusting only the GPG probe key
+(``signedBy``, ``keyType=GPGKeys``, ``keyData``, ``exactRepository``). Its outcome is in ``gpg`` of
+each tool and ``gpg_supported`` of the host; ``supported`` stays the sigstore verdict (true when
+the sigstore check was not asked for). Every containers/image version verifies GPG signatures, so
+a tool failing this is misconfigured or broken (no gpgme, an unusable GnuPG), and would refuse or
+- worse - accept images the ``signedBy`` requirements are meant to judge.
 
 Prints one JSON document: for each tool found on PATH, its version, the package it comes from,
 the outcome of two verifications and a verdict (``supported``), and ``supported`` for the host.
@@ -107,6 +116,38 @@ PROBE_SIGNATURES = {
     ),
 }
 # END PROBE VECTOR
+# BEGIN GPG PROBE VECTOR (written by make_gpg_probe_vector.py; do not edit by hand)
+PROBE_GPG_PUBLIC_KEY = """\
+-----BEGIN PGP PUBLIC KEY BLOCK-----
+
+mDMEawZaZRYJKwYBBAHaRw8BAQdA8OL0PI1giOpvLCnpZWSV5lKAOQf0mGt8WBAQ
+c1DHa4C0M3NpZ25lZC5yZWdpc3RyeSBwcm9iZSBzaWduZWQgPHNpZ25lZEBwcm9i
+ZS5pbnZhbGlkPoiQBBMWCAA4FiEEPBwNMp3RAgwbqeT6bsm4AOo2BsgFAmsGWmUC
+GwMFCwkIBwIGFQoJCAsCBBYCAwECHgECF4AACgkQbsm4AOo2Bsi5OQEA1tN7ikTN
+ETCM4ne0SzQHJ6XMGr9Gl3+aJ78wSxLMDUcBALzPDoA/4432dQcNcBHDFZDJKARD
+Ef+EMWzD1wUcJZAF
+=pxx4
+-----END PGP PUBLIC KEY BLOCK-----
+"""
+PROBE_GPG_SIGNATURES = {
+    "other-key": (
+        "owGbwMvMwCH2/jo/q7ZE5gvG0wcqkhiy2aJSq5WSizJLMpMTc5SsqpUyU1LzSjJLKkHslPzk7NQi3aLUtNSi1LzkVCUrpYKi"
+        "/KRUvcy8ssSczBT94sz0vNQUoIL0zOKSokoQv7gkvyhVF6zMCkwq1eooZeYmpqcimZibmJeZllpcopuSmQ6kgOYWZyQamZpZ"
+        "mRsZWBqaGVgYGZiamSanmlgmmydamCQaGxmZWZglJaUYJaakpRonWpimWqalmVkYm6WlpBgbGCampRmYGlhapoAsK6ksALk0"
+        "sSQ/NzNZITk/ryQxMy+1SAHk2MSS0iKwi/ILSjLz8yBeTi5KBSouQugx1TM20TNSAhqVmQt0XmJugZKVobmlqam5hYmZZW1t"
+        "RykLgxgHg6yYIkuo/9c7yxfU8P38b3wTFrSsTKBgZeDiFICJZMUyMlx1L5M5ldMzbynHz+Ddx2cc3cRZV8dx2iUsxb9szXsj"
+        "tQiG/+UpR5KKn947mB4a2359NbebvtS+Wz4tevMOT73UWvJyGRcA"
+    ),
+    "signed": (
+        "owGbwMvMwCGWd3IHwyszthOMpw9UJDFks0WlVislF2WWZCYn5ihZVStlpqTmlWSWVILYKfnJ2alFukWpaalFqXnJqUpWSgVF"
+        "+Umpepl5ZYk5mSn6xZnpeakpQAXpmcUlRZUgfnFJflGqLliZFZhUqtVRysxNTE9FMjE3MS8zLbW4RDclMx1IAc0tzkg0MjWz"
+        "MjcysDQ0M7AwMjA1M01ONbFMNk+0MEk0NjIyszBLSkoxSkxJSzVOtDBNtUxLM7MwNktLSTE2MExMSzMwNbC0TAFZVlJZAHJp"
+        "Ykl+bmayQnJ+XkliZl5qkQLIsYklpUVgF+UXlGTm50G8nFyUClRchNBjqmdsomekBDQqMxfovMTcAiUrQ3NLU1NzCxMzy9ra"
+        "jlIWBjEOBlkxRRYbGV6juReZeKRXPvkFC1pWJlCwMnBxCsBEDqUx/GZd2HCxUZkrz2Bpo3qV1+TTPeoqLeIFaz+li39m1TVd"
+        "U87wP+7C7SrpcoZVC2UC+JMWPzvuYTCL2W3JlUYfjXUWOm5uTAA="
+    ),
+}
+# END GPG PROBE VECTOR
 
 
 def run(argv, env=None):
@@ -160,10 +201,11 @@ def package_of(path):
     return None
 
 
-def write_probe(tmp):
-    """The two images and the policy; returns (policy path, {name: image dir})."""
+def write_probe(tmp, kind="sigstore"):
+    """The two images and the policy of ``kind`` (sigstore, gpg); returns (policy path, {name: image dir})."""
     images = {}
-    for name, signature in sorted(PROBE_SIGNATURES.items()):
+    signatures = PROBE_GPG_SIGNATURES if kind == "gpg" else PROBE_SIGNATURES
+    for name, signature in sorted(signatures.items()):
         image = os.path.join(tmp, "image-" + name)
         os.mkdir(image)
         files = dict(PROBE_IMAGE_FILES, **{"signature-1": signature})
@@ -171,11 +213,14 @@ def write_probe(tmp):
             with open(os.path.join(image, filename), "wb") as handle:
                 handle.write(base64.b64decode(data))
         images[name] = image
-    policy = {"default": [{
-        "type": "sigstoreSigned",
-        "keyData": base64.b64encode(PROBE_PUBLIC_KEY.encode("ascii")).decode("ascii"),
-        "signedIdentity": {"type": "exactRepository", "dockerRepository": PROBE_IDENTITY},
-    }]}
+    if kind == "gpg":
+        requirement = {"type": "signedBy", "keyType": "GPGKeys",
+                       "keyData": base64.b64encode(PROBE_GPG_PUBLIC_KEY.encode("ascii")).decode("ascii")}
+    else:
+        requirement = {"type": "sigstoreSigned",
+                       "keyData": base64.b64encode(PROBE_PUBLIC_KEY.encode("ascii")).decode("ascii")}
+    requirement["signedIdentity"] = {"type": "exactRepository", "dockerRepository": PROBE_IDENTITY}
+    policy = {"default": [requirement]}
     path = os.path.join(tmp, "policy.json")
     with open(path, "w") as handle:
         json.dump(policy, handle)
@@ -227,18 +272,40 @@ def verdict(tool, info):
                   "key (%s)" % other["message"])
 
 
-def probe(tool, path, tmp):
+def gpg_verdict(info):
+    """(supported, reason) of the GPG check."""
+    if not info["signed"]["accepted"]:
+        return False, "it refused an image GPG-signed with the probe's trusted key: %s" % info["signed"]["message"]
+    if info["other_key"]["accepted"]:
+        return False, ("it accepted an image GPG-signed with an untrusted key: it does not apply the signedBy "
+                       "policy it was given")
+    return True, ("it accepted the image GPG-signed with the trusted key and refused the one signed with another "
+                  "key (%s)" % info["other_key"]["message"])
+
+
+def probe(tool, path, tmp, kinds=("sigstore",)):
     version, release = version_of(path)
     info = {"path": path, "version": version, "package": package_of(path),
             "minimum_met": None if release is None else release >= MINIMUM[tool]}
-    policy, images = write_probe(tempfile.mkdtemp(dir=tmp))
-    info["signed"] = attempt(tool, path, policy, images["signed"], tmp)
-    info["other_key"] = attempt(tool, path, policy, images["other-key"], tmp)
-    info["supported"], info["reason"] = verdict(tool, info)
+    if "sigstore" in kinds:
+        policy, images = write_probe(tempfile.mkdtemp(dir=tmp))
+        info["signed"] = attempt(tool, path, policy, images["signed"], tmp)
+        info["other_key"] = attempt(tool, path, policy, images["other-key"], tmp)
+        info["supported"], info["reason"] = verdict(tool, info)
+    else:
+        info["supported"], info["reason"] = True, "sigstore verification was not checked"
+    if "gpg" in kinds:
+        policy, images = write_probe(tempfile.mkdtemp(dir=tmp), "gpg")
+        gpg = {"signed": attempt(tool, path, policy, images["signed"], tmp),
+               "other_key": attempt(tool, path, policy, images["other-key"], tmp)}
+        gpg["supported"], gpg["reason"] = gpg_verdict(gpg)
+        info["gpg"] = gpg
     return info
 
 
 def main(argv):
+    kinds = [arg[2:] for arg in argv if arg in ("--sigstore", "--gpg")] or ["sigstore"]
+    argv = [arg for arg in argv if arg not in ("--sigstore", "--gpg")]
     tools = argv or ["skopeo", "podman"]
     unknown = [tool for tool in tools if tool not in MINIMUM]
     if unknown:
@@ -253,10 +320,12 @@ def main(argv):
                 result["missing"].append(tool)
                 continue
             result["found"].append(tool)
-            result["tools"][tool] = probe(tool, path, tmp)
+            result["tools"][tool] = probe(tool, path, tmp, kinds)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     result["supported"] = bool(result["found"]) and all(t["supported"] for t in result["tools"].values())
+    if "gpg" in kinds:
+        result["gpg_supported"] = bool(result["found"]) and all(t["gpg"]["supported"] for t in result["tools"].values())
     print(json.dumps(result, indent=2, sort_keys=True))
     return 0
 
