@@ -35,8 +35,8 @@ from ansible_collections.signed.registry.plugins.module_utils._cosign import (
 from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput, SignedRegistryError
 from ansible_collections.signed.registry.plugins.module_utils._files import path_or_content
 from ansible_collections.signed.registry.plugins.module_utils._http import HTTPError
-from ansible_collections.signed.registry.plugins.module_utils._identity import identity_problem
-from ansible_collections.signed.registry.plugins.module_utils._oci import RegistryError
+from ansible_collections.signed.registry.plugins.module_utils._identity import claims_problem
+from ansible_collections.signed.registry.plugins.module_utils._oci import RegistryError, read_limited
 
 # Pulp refuses larger signatures; anything larger is an attack on the verifier's memory.
 MAX_SIGNATURE_SIZE = 4 * 1024 * 1024
@@ -194,14 +194,9 @@ def check_signature(blob, certs, digest, image_reference, identity_rule=None, no
         result["reason"] = "the payload is not valid: %s" % exc
         return result
     result["claims"] = claims
-    if claims["digest"] != digest:
-        result["reason"] = "the signature is for %s, not for this image (%s)" % (claims["digest"], digest)
+    result["reason"] = claims_problem(claims, digest, image_reference, identity_rule)
+    if result["reason"]:
         return result
-    if identity_rule:
-        problem = identity_problem(identity_rule, image_reference, claims["docker_reference"])
-        if problem:
-            result["reason"] = problem
-            return result
     result["accepted"] = True
     return result
 
@@ -273,14 +268,7 @@ def _read_http_url(http, url):
         raise RegistryError("the lookaside store refused %s: %s" % (url, exc), **exc.details)
     if response.status_code == 404:
         return None
-    chunks, size = [], 0
-    for chunk in response.iter_content(65536):
-        size += len(chunk)
-        if size > MAX_SIGNATURE_SIZE:
-            response.close()
-            raise RegistryError("%s is more than the %d bytes a signature may have" % (url, MAX_SIGNATURE_SIZE))
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return read_limited(response, MAX_SIGNATURE_SIZE, url)
 
 
 def collect(registry, http, repository, digest, lookaside=None):

@@ -103,3 +103,13 @@ def identity_problem(rule, image_reference, signed_reference):
     if ok:
         return None
     return "signed identity %r is not accepted by the %s rule for %s" % (signed_reference, kind, image)
+
+
+def claims_problem(claims, digest, image_reference, identity_rule=None):
+    """Why a verified payload's claims do not fit this image, or None: the digest it names, then
+    the identity rule (both kinds of simple-signing signature, cosign's and atomic, say the same)."""
+    if claims["digest"] != digest:
+        return "the signature is for %s, not for this image (%s)" % (claims["digest"], digest)
+    if identity_rule:
+        return identity_problem(identity_rule, image_reference, claims["docker_reference"]) or None
+    return None

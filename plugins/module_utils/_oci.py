@@ -130,7 +130,7 @@ class Registry:
                                 expected=(200, 404), stream=True)
         if response.status_code == 404:
             return None
-        data = _read_limited(response, MAX_MANIFEST_SIZE, "manifest %s@%s" % (repository, reference))
+        data = read_limited(response, MAX_MANIFEST_SIZE, "manifest %s@%s" % (repository, reference))
         digest = sha256_digest(data)
         if reference.startswith("sha256:") and digest != reference:
             raise RegistryError("%s served manifest %s for digest %s: refusing it" % (self.host, digest, reference))
@@ -175,7 +175,7 @@ class Registry:
         """A blob's bytes, checked against its digest; larger blobs are refused unread."""
         check_digest(digest)
         response = self.request("GET", repository, "blobs/" + digest, expected=(200,), stream=True)
-        data = _read_limited(response, max_size, "blob %s" % digest)
+        data = read_limited(response, max_size, "blob %s" % digest)
         if sha256_digest(data) != digest:
             raise RegistryError("%s served blob %s with other content (digest %s)" % (self.host, digest, sha256_digest(data)))
         return data
@@ -216,7 +216,7 @@ class Registry:
         if response.status_code != 200 or "json" not in response.headers.get("Content-Type", ""):
             response.close()
             return None
-        data = _read_limited(response, MAX_MANIFEST_SIZE, "the signatures of %s@%s" % (repository, digest))
+        data = read_limited(response, MAX_MANIFEST_SIZE, "the signatures of %s@%s" % (repository, digest))
         try:
             entries = json.loads(data.decode("utf-8"))["signatures"]
         except (ValueError, UnicodeDecodeError, KeyError, TypeError):
@@ -277,7 +277,7 @@ class Registry:
         return descriptors
 
 
-def _read_limited(response, limit, what):
+def read_limited(response, limit, what):
     length = response.headers.get("Content-Length")
     if length and length.isdigit() and int(length) > limit:
         response.close()

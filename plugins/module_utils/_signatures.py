@@ -39,7 +39,7 @@ from ansible_collections.signed.registry.plugins.module_utils._cosign import (
 from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput, SignedRegistryError
 from ansible_collections.signed.registry.plugins.module_utils._files import path_or_content
 from ansible_collections.signed.registry.plugins.module_utils._http import HTTPError
-from ansible_collections.signed.registry.plugins.module_utils._identity import check_identity_rule, identity_problem
+from ansible_collections.signed.registry.plugins.module_utils._identity import check_identity_rule, claims_problem, identity_problem
 from ansible_collections.signed.registry.plugins.module_utils._oci import (
     DOCKER_MANIFEST,
     INDEX_TYPES,
@@ -307,14 +307,9 @@ def _check_layer(registry, repository, digest, image_reference, layer, public_ke
         result["reason"] = "the payload is not valid: %s" % exc
         return result
     result["claims"] = claims
-    if claims["digest"] != digest:
-        result["reason"] = "the signature is for %s, not for this image (%s)" % (claims["digest"], digest)
+    result["reason"] = claims_problem(claims, digest, image_reference, identity_rule)
+    if result["reason"]:
         return result
-    if identity_rule:
-        problem = identity_problem(identity_rule, image_reference, claims["docker_reference"])
-        if problem:
-            result["reason"] = problem
-            return result
     for name, value in sorted(annotations.items()):
         if claims["optional"].get(name) != value:
             result["reason"] = "annotation %s=%s is required, the signature has %r" % (
