@@ -11,13 +11,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import fnmatch
-import re
 
 from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
+from ansible_collections.signed.registry.plugins.module_utils._pulp_container import COMPANION_TAG
 from ansible_collections.signed.registry.plugins.module_utils._signatures import verify_image
 
-# cosign's companion tags of an image digest: signatures, attestations, SBOMs, referrers index.
-COMPANION_TAG = re.compile(r"^sha256-[0-9a-f]{64}(\.sig|\.att|\.sbom)?$")
 COMPANION_SUFFIXES = (".sig", ".att", ".sbom", "")
 TAGS = "content/container/tags/"
 MANIFESTS = "content/container/manifests/"

@@ -11,10 +11,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 try:
-    from urllib.parse import urlparse
+    from urllib.parse import urlparse, urlsplit
 except ImportError:  # pragma: no cover - Python 2
-    from urlparse import urlparse
+    from urlparse import urlparse, urlsplit
 
 from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput
 from ansible_collections.signed.registry.plugins.module_utils._pulp import (
@@ -209,3 +211,69 @@ def created_version(task):
         if "/versions/" in href:
             return href
     return None
+
+
+# -- signing with a Pulp signing service ---------------------------------------------------------
+
+SIGNATURES = "content/container/signatures/"
+DEFAULT_PORTS = {"http": 80, "https": 443}
+# cosign's companion tags (signatures, attestations, SBOMs), which Pulp does not sign either.
+COMPANION_TAG = re.compile(r"^sha256-[0-9a-f]{64}(\.sig|\.att|\.sbom)?$")
+
+
+def request_host(pulp_url):
+    """The host Pulp sees in the request and names in its signatures: host[:port]."""
+    parts = urlsplit(pulp_url)
+    if parts.port and parts.port != DEFAULT_PORTS.get(parts.scheme):
+        return "%s:%d" % (parts.hostname, parts.port)
+    return parts.hostname
+
+
+def signable_tags(present, requested=None):
+    """The tags to sign, sorted: ``requested`` (each must be ``present``), else every image tag."""
+    if requested is None:
+        return sorted(name for name in present if not COMPANION_TAG.match(name))
+    missing = sorted(set(requested) - set(present))
+    if missing:
+        raise InvalidInput("Tags %s are not in the latest version of the repository" % ", ".join(missing))
+    return sorted(set(requested))
+
+
+def signing_service(pulp, name, repository):
+    """The signing service to sign with: the named one, else the repository's own."""
+    if name:
+        service = pulp.find(SIGNING_SERVICES, name=name)
+        if service is None:
+            raise InvalidInput("Signing service %r does not exist in Pulp at %s (pulpcore-manager "
+                               "list-signing-services shows the registered ones)" % (name, pulp.base))
+        return service
+    if repository.get("manifest_signing_service"):
+        return pulp.get(repository["manifest_signing_service"])
+    raise InvalidInput("Container repository %r has no manifest_signing_service: set signing_service"
+                       % repository["name"])
+
+
+def signing_base_path(repository, distributions, future_base_path):
+    """The base path Pulp names in the signatures, and whether to send it as future_base_path.
+
+    Pulp takes the path of the one distribution that serves the repository and refuses a
+    future_base_path then; with none or several, it needs one.
+    """
+    if len(distributions) == 1:
+        current = distributions[0]["base_path"]
+        if future_base_path not in (None, current):
+            raise InvalidInput("future_base_path %r: container repository %r is served by one distribution, "
+                               "at %r, and Pulp signs for that path" % (future_base_path, repository, current))
+        return current, False
+    if not future_base_path:
+        raise InvalidInput("Container repository %r is served by %d distributions: set future_base_path to the "
+                           "path clients will pull the signed images from" % (repository, len(distributions)))
+    check_base_path(future_base_path, "future_base_path")
+    return future_base_path, True
+
+
+def signed_by(pulp, version_href, fingerprint):
+    """Hrefs of the manifests that have a signature by the key ``fingerprint`` in the version."""
+    # Pulp filters signatures by the 16-digit key id; the fingerprint makes it exact.
+    signatures = pulp.list(SIGNATURES, repository_version=version_href, key_id=fingerprint[-16:].upper())
+    return set(s["signed_manifest"] for s in signatures if (s.get("fingerprint") or "").upper() == fingerprint.upper())

@@ -23,6 +23,7 @@ if [[ -d $STATE_DIR ]]; then
     say "Pulp and registry processes stopped"
     pg_stop
     say "PostgreSQL stopped"
+    stop_signing_agent
     rm -f "$STATE_DIR/env.json" "$STATE_DIR/integration_config.yml"
 fi
 

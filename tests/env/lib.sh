@@ -19,6 +19,11 @@ LOG_DIR=$STATE_DIR/logs
 RUN_DIR=$STATE_DIR/run
 # Marker that says "this directory was made by up.sh": --purge refuses to delete anything else.
 STATE_MARKER=$STATE_DIR/.sr-test-env
+# Pulp's container signing service: its GPG home (the worker's GNUPGHOME), key and name.
+SIGNING_DIR=$STATE_DIR/signing
+SIGNING_HOME=$SIGNING_DIR/gnupg
+SIGNING_SERVICE=sr-container-signing
+SIGNING_SCRIPT=$REPO_ROOT/roles/pulp_registry/files/container-sign.sh
 
 # SR_ENV_PORT_OFFSET shifts every port, so that a second environment (another checkout, a
 # chroot) can run beside the default one. Tests read the URLs from env.json either way.
@@ -189,4 +194,9 @@ pss_kb_of_group() { # pss_kb_of_group PGID
         total=$((total + ${kb:-0}))
     done
     echo "$total"
+}
+
+stop_signing_agent() { # the gpg-agent that signing started in the signing home, if any
+    [[ -d $SIGNING_HOME ]] || return 0
+    GNUPGHOME=$SIGNING_HOME gpgconf --kill gpg-agent 2>/dev/null || true
 }

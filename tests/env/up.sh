@@ -12,7 +12,9 @@ SR_ENV_SCRIPT=up
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # procps (ps) is in every normal install but not in a minbase chroot.
-APT_PACKAGES=(postgresql docker-registry openssl curl python3-venv procps)
+# skopeo and gnupg: Pulp's container signing service (roles/pulp_registry/files/container-sign.sh);
+# Debian 12's skopeo 1.9 signs atomic signatures fine (only its sigstore support is missing).
+APT_PACKAGES=(postgresql docker-registry openssl curl python3-venv procps skopeo gnupg)
 # Python for the Pulp venv: Debian's own 3.11 (pulpcore needs >= 3.11), not whatever pyenv or
 # a CI image puts first on PATH, so the server is the same everywhere.
 PULP_PYTHON=${SR_PULP_PYTHON:-/usr/bin/python3}
@@ -283,6 +285,33 @@ EOF
     )
 }
 
+# --- signing service --------------------------------------------------------------------------
+
+ensure_signing_key() { # a passphrase-less GPG key for Pulp's signing service, made once
+    [[ -s $SIGNING_DIR/fingerprint && -s $SIGNING_DIR/public.asc ]] && return 0
+    mkdir -p "$SIGNING_HOME"
+    chmod 700 "$SIGNING_DIR" "$SIGNING_HOME"
+    GNUPGHOME=$SIGNING_HOME gpg --batch --quiet --passphrase '' --quick-gen-key \
+        "sr test signing service <signing@example.com>" ed25519 sign 10y 2>>"$LOG_DIR/signing.log"
+    local fpr
+    fpr=$(GNUPGHOME=$SIGNING_HOME gpg --batch --with-colons --list-secret-keys signing@example.com 2>>"$LOG_DIR/signing.log" |
+        awk -F: '/^fpr/ {print $10; exit}')
+    [[ -n $fpr ]] || fail_with_log "$LOG_DIR/signing.log" "creating the signing service's GPG key"
+    GNUPGHOME=$SIGNING_HOME gpg --batch --armor --export "$fpr" >"$SIGNING_DIR/public.asc"
+    printf '%s\n' "$fpr" >"$SIGNING_DIR/fingerprint"
+}
+
+ensure_signing_service() { # registered once; the database outlives restarts
+    local names
+    names=$(manage list-signing-services 2>>"$LOG_DIR/signing.log") ||
+        fail_with_log "$LOG_DIR/signing.log" "pulpcore-manager list-signing-services"
+    grep -qxF "$SIGNING_SERVICE" <<<"$names" && return 0
+    # Pulp checks the service by signing a test manifest and verifying the signature.
+    manage add-signing-service "$SIGNING_SERVICE" "$SIGNING_SCRIPT" "$(<"$SIGNING_DIR/fingerprint")" \
+        --class container:ManifestSigningService >>"$LOG_DIR/signing.log" 2>&1 ||
+        fail_with_log "$LOG_DIR/signing.log" "pulpcore-manager add-signing-service $SIGNING_SERVICE"
+}
+
 # --- 5. processes ----------------------------------------------------------------------------
 
 # Environment of every Pulp process: built from scratch, because dynaconf turns every PULP_*
@@ -290,7 +319,8 @@ EOF
 # the token-auth process), and proxies must not apply to 127.0.0.1.
 pulp_env() {
     local e=(PATH="$PULP_VENV/bin:/usr/local/bin:/usr/bin:/bin" HOME="$STATE_DIR/pulp"
-        LANG=C.UTF-8 PULP_SETTINGS="$STATE_DIR/pulp/settings.py" PYTHONUNBUFFERED=1)
+        LANG=C.UTF-8 PULP_SETTINGS="$STATE_DIR/pulp/settings.py" PYTHONUNBUFFERED=1
+        GNUPGHOME="$SIGNING_HOME")
     local v
     for v in SSL_CERT_FILE SSL_CERT_DIR REQUESTS_CA_BUNDLE TZ; do
         [[ -n ${!v:-} ]] && e+=("$v=${!v}")
@@ -468,7 +498,9 @@ print(json.dumps({"pulpcore": version("pulpcore"), "pulp_container": version("pu
         --seed-json "$STATE_DIR/seed-images.json" --pulp-url "$PULP_URL" \
         --pulp-tls-url "$PULP_TLS_URL" --pulp-token-url "$PULP_TOKEN_URL" \
         --content-origin "$CONTENT_ORIGIN" --upstream-url "$UPSTREAM_URL" \
-        --postgres "$PG_HOST:$PG_PORT" --pulp-venv "$PULP_VENV" --versions "$versions" "${pids[@]}"
+        --postgres "$PG_HOST:$PG_PORT" --pulp-venv "$PULP_VENV" --versions "$versions" \
+        --signing-service "$SIGNING_SERVICE" --signing-key "$SIGNING_DIR/public.asc" \
+        --signing-fingerprint "$(<"$SIGNING_DIR/fingerprint")" "${pids[@]}"
 }
 
 report_memory() {
@@ -490,6 +522,8 @@ report_memory() {
 # Everything running and answering as recorded: then up.sh has nothing to do.
 already_up() {
     [[ -s $STATE_DIR/env.json ]] || return 1
+    # Started before the signing service existed: the worker lacks its GNUPGHOME.
+    [[ -s $SIGNING_DIR/fingerprint ]] || return 1
     local name
     for name in "${SERVICES[@]}"; do service_alive "$name" || return 1; done
     pg_running || return 1
@@ -564,6 +598,9 @@ main() {
         >>"$CURRENT_LOG" 2>&1
     CURRENT_LOG=
     say "database migrated, admin password set"
+    ensure_signing_key
+    ensure_signing_service
+    say "signing service $SIGNING_SERVICE registered (key $(<"$SIGNING_DIR/fingerprint"))"
 
     start_pulp
     say "started content, worker, api-http, api-tls, api-token"

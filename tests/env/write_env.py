@@ -55,6 +55,9 @@ def main():
     p.add_argument("--postgres", required=True, help="host:port")
     p.add_argument("--pulp-venv", required=True)
     p.add_argument("--versions", required=True, help="JSON object")
+    p.add_argument("--signing-service", required=True, help="name of Pulp's container signing service")
+    p.add_argument("--signing-key", required=True, help="its public key (ASCII-armored file)")
+    p.add_argument("--signing-fingerprint", required=True)
     p.add_argument("--pid", action="append", default=[], help="NAME=PID")
     args = p.parse_args()
 
@@ -102,6 +105,9 @@ def main():
         "cosign_bin": os.path.join(tools_bin, "cosign"),
         "skopeo_bin": os.path.join(tools_bin, "skopeo"),
         "seed_images": env["images"],
+        "pulp_signing_service": args.signing_service,
+        "pulp_signing_key": args.signing_key,
+        "pulp_signing_fingerprint": args.signing_fingerprint,
     }
     # Both files carry the admin password: owner-only.
     write_atomic(os.path.join(state, "env.json"), json.dumps(env, indent=2) + "\n", 0o600)

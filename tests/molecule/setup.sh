@@ -35,6 +35,9 @@ PY_PACKAGES=(
     "requests>=2.25"
     "cryptography>=41"
     "jmespath>=1.0"
+    # The rest of requirements.txt: verify steps run the signing and verifying modules too.
+    "PyNaCl>=1.5"
+    "pysequoia>=0.1.30"
 )
 ANSIBLE_WHEEL_VERSION=12.3.0
 WHEEL_COLLECTIONS=(containers/podman ansible/posix)

@@ -15,6 +15,10 @@ from ansible_collections.signed.registry.plugins.module_utils._pulp_container im
     created_version,
     distribution_state,
     remote_state,
+    request_host,
+    signable_tags,
+    signed_by,
+    signing_base_path,
     sync_body,
 )
 
@@ -89,3 +93,63 @@ def test_sync_body_sends_only_what_is_set():
 def test_created_version():
     assert created_version({"created_resources": ["/repo/1/versions/2/"]}) == "/repo/1/versions/2/"
     assert created_version({"created_resources": []}) is None
+
+
+# -- signing with a signing service ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("url, host", [
+    ("https://pulp.example.com", "pulp.example.com"),
+    ("https://pulp.example.com:443/", "pulp.example.com"),
+    ("https://127.0.0.1:24818", "127.0.0.1:24818"),
+    ("http://pulp.example.com:80", "pulp.example.com"),
+    ("http://pulp.example.com:8080/pulp", "pulp.example.com:8080"),
+])
+def test_request_host_is_what_pulp_names_in_signatures(url, host):
+    assert request_host(url) == host
+
+
+def test_signable_tags_default_to_image_tags_only():
+    digest = "sha256-" + "a" * 64
+    present = {"v2": {}, "v1": {}, digest + ".sig": {}, digest + ".att": {}, digest + ".sbom": {}, digest: {}}
+    assert signable_tags(present) == ["v1", "v2"]
+    assert signable_tags(present, ["v2", "v1", "v2"]) == ["v1", "v2"]
+    with pytest.raises(InvalidInput, match=r"^Tags v3, v9 are not in the latest version"):
+        signable_tags(present, ["v9", "v1", "v3"])
+
+
+def test_signing_base_path_follows_pulps_rules():
+    one = [{"base_path": "team/app"}]
+    assert signing_base_path("app", one, None) == ("team/app", False)
+    assert signing_base_path("app", one, "team/app") == ("team/app", False)
+    with pytest.raises(InvalidInput, match="is served by one distribution, at 'team/app'"):
+        signing_base_path("app", one, "other/app")
+    assert signing_base_path("app", [], "future/app") == ("future/app", True)
+    assert signing_base_path("app", one + [{"base_path": "b"}], "future/app") == ("future/app", True)
+    with pytest.raises(InvalidInput, match="served by 0 distributions: set future_base_path"):
+        signing_base_path("app", [], None)
+    with pytest.raises(InvalidInput, match="future_base_path must be a relative path"):
+        signing_base_path("app", [], "/abs")
+
+
+class SignatureListing:
+    def __init__(self, signatures):
+        self.signatures = signatures
+        self.calls = []
+
+    def list(self, endpoint, **filters):
+        self.calls.append((endpoint, filters))
+        return self.signatures
+
+
+def test_signed_by_matches_the_whole_fingerprint_not_the_key_id():
+    fpr = "8BBC20273E3FFC7EEF95F686AC9E8320E5B7AB06"
+    pulp = SignatureListing([
+        {"signed_manifest": "/m/1/", "fingerprint": fpr},
+        {"signed_manifest": "/m/2/", "fingerprint": fpr.lower()},
+        # Same 16-digit key id, another key: a collision must not count.
+        {"signed_manifest": "/m/3/", "fingerprint": "0" * 24 + fpr[-16:]},
+        {"signed_manifest": "/m/4/", "fingerprint": None},
+    ])
+    assert signed_by(pulp, "/v/1/", fpr.lower()) == {"/m/1/", "/m/2/"}
+    assert pulp.calls == [("content/container/signatures/", {"repository_version": "/v/1/", "key_id": fpr[-16:]})]
