@@ -18,11 +18,12 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 TARGET ?=
 ANSIBLE_TEST_PY := 3.11
 
-.PHONY: help venv collection sanity lint units integration test env-up env-down env-reset demo bench docs-check molecule clean
+.PHONY: help venv collection sanity lint units integration test env-up env-down env-reset demo mirror-demo bench bad-inputs docs-check molecule clean
 
 help:
 	@echo "make test          everything .ci/run runs: sanity, units, integration (starts and stops the test services)"
-	@echo "make demo          the quick start: real Pulp + upstream registry, mirrors declared and synced by a playbook"
+	@echo "make demo          the quick start: playbooks/site.yml (registry, verified and signed mirrors, pulling host, proof) in podman containers"
+	@echo "make mirror-demo   playbooks/demo.yml: mirrors declared and synced against the test services (make env-up)"
 	@echo "make sanity        ansible-test sanity"
 	@echo "make lint          ansible-lint, production profile (.ansible-lint), on the installed collection"
 	@echo "make units         unit tests of plugins/module_utils"
@@ -31,6 +32,7 @@ help:
 	@echo "make env-up / env-down        start / stop Pulp and the upstream registry on 127.0.0.1 (env-up also installs cosign and skopeo from Debian trixie into build/tools)"
 	@echo "make molecule [SCENARIO=x]   role scenarios in podman systemd containers (Debian 12 and 13)"
 	@echo "make bench         benchmarks against pulp-cli and the cosign CLI (prints ratios, writes docs/benchmarks.md)"
+	@echo "make bad-inputs    the table of bad inputs and what each gets (docs/bad-inputs.md, from real runs)"
 
 $(VENV)/.installed: requirements.txt tests/requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -74,7 +76,7 @@ integration: collection
 	cp $(SR_ENV_DIR)/integration_config.yml $(COLL)/tests/integration/integration_config.yml
 	cd $(COLL) && PATH=$(BIN):$$PATH ansible-test integration --local --python $(ANSIBLE_TEST_PY) --color no $(TARGET)
 
-MOLECULE_SCENARIOS ?= sigstore_client_debian13 sigstore_client_debian12 pulp_registry
+MOLECULE_SCENARIOS ?= sigstore_client_debian13 sigstore_client_debian12 pulp_registry site
 SCENARIO ?=
 molecule:
 	@passed=0; failed=0; for s in $(or $(SCENARIO),$(MOLECULE_SCENARIOS)); do \
@@ -90,16 +92,28 @@ test: sanity lint units docs-check
 	status=0; $(MAKE) integration || status=$$?; $(MAKE) env-down; exit $$status
 	$(MAKE) molecule
 
-demo: collection env-up
+# The quick start: playbooks/site.yml, the whole chain, in podman systemd containers (the
+# molecule scenario extensions/molecule/site; it prints the summary, then removes the containers).
+demo:
+	bash tests/molecule/run.sh site
+
+# playbooks/demo.yml, the mirrors of the README's worked example, against the test services.
+mirror-demo: collection env-up
 	PATH=$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) \
 		ansible-playbook -i localhost, -c local -e ansible_python_interpreter=$(BIN)/python \
 		playbooks/demo.yml -e @$(SR_ENV_DIR)/integration_config.yml
 
-# Writes docs/benchmarks.md: the Pulp section first (it rewrites the page), then the cosign one.
+# Writes docs/benchmarks.md: the Pulp section first (it rewrites the page), then cosign, then site.yml.
 bench: collection env-up
 	PATH=$(BIN):$$PATH $(BIN)/python tests/bench/bench_pulp.py
 	PATH=$(BIN):$$PATH $(BIN)/python tests/bench/bench_cosign.py $(BENCH_ARGS)
 	{ echo; cat $(BUILD)/bench-cosign.md; } >> docs/benchmarks.md
+	$(BIN)/python tests/bench/bench_site.py
+	{ echo; cat $(BUILD)/bench-site.md; } >> docs/benchmarks.md
+
+# Writes docs/bad-inputs.md from real module runs against the test services.
+bad-inputs: collection env-up
+	$(BIN)/python tests/utils/bad_inputs.py
 
 clean:
 	rm -rf $(BUILD)

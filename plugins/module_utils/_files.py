@@ -79,5 +79,7 @@ def path_or_content(value, what):
         return value.encode("utf-8")
     data = read_bytes(value)
     if data is None:
-        raise InvalidInput("%s: no file %s (give a path or the PEM text itself)" % (what, value))
+        # Text that is no path (a key without its PEM markers) is not echoed back.
+        shown = "%r" % value if len(value) <= 256 and "\n" not in value else "the value given"
+        raise InvalidInput("%s: no file %s, and no PEM text either (give a path or the PEM text itself)" % (what, shown))
     return data

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import itertools
+import re
 import time
 import traceback
 
@@ -123,7 +124,8 @@ class HttpClient:
                 response = self.session.request(method, url, **kwargs)
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 if attempt > self.retries:
-                    raise HTTPError("%s %s failed: %s" % (method, url, exc), method=method, url=url)
+                    raise HTTPError("%s %s failed after %d attempts: %s" % (method, url, attempt, _reason(exc)),
+                                    method=method, url=url)
             else:
                 retry_on = RETRY_READ_STATUSES if method in SAFE_METHODS else RETRY_STATUSES
                 if response.status_code not in retry_on or attempt > self.retries:
@@ -138,3 +140,13 @@ class HttpClient:
 
     def close(self):
         self.session.close()
+
+
+# The operating system's or TLS's own words, from deep inside urllib3's wrapped exceptions.
+_OS_REASON = re.compile(r"\[Errno -?\d+\] [^'\")(]+|\[SSL: [A-Z_]+\] [^'\"(]+")
+
+
+def _reason(exc):
+    """Why a request could not be sent, in the fewest words that say it."""
+    found = _OS_REASON.search(str(exc))
+    return found.group(0).strip() if found else str(exc)

@@ -87,3 +87,13 @@ def test_path_or_content(tmp_path):
     assert path_or_content(str(tmp_path / "k.pub"), "key") == pem.encode()
     with pytest.raises(InvalidInput, match="no file"):
         path_or_content(str(tmp_path / "missing.pub"), "key")
+
+
+def test_path_or_content_never_echoes_text_that_is_no_path():
+    with pytest.raises(InvalidInput, match=r"^key: no file '/etc/keys/missing.pub', and no PEM text"):
+        path_or_content("/etc/keys/missing.pub", "key")
+    # A key pasted without its PEM markers: several lines, not shown.
+    with pytest.raises(InvalidInput) as raised:
+        path_or_content("MHcCAQEEIBk\nsecretbody\n", "key")
+    assert "secretbody" not in str(raised.value)
+    assert "no file the value given" in str(raised.value)
