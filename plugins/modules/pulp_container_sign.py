@@ -159,6 +159,7 @@ from ansible_collections.signed.registry.plugins.module_utils._atomic import (
 )
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, PULP_CONNECTION_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._oci import Registry
+from ansible_collections.signed.registry.plugins.module_utils._parallel import parallel_map
 from ansible_collections.signed.registry.plugins.module_utils._promotion import VersionContent
 from ansible_collections.signed.registry.plugins.module_utils._pulp import DISTRIBUTIONS, REPOSITORIES, PulpError
 from ansible_collections.signed.registry.plugins.module_utils._pulp_container import (
@@ -220,8 +221,9 @@ def main():
                                 plain_http=pulp.base.startswith("http://"))
             certs = load_gpg_keys([service["public_key"]],
                                   option="the public key of signing service %r" % service["name"])
-            already = [tag for tag in already
-                       if serves_identity(registry, base_path, content.tags[tag]["digest"], references[tag], certs)]
+            served = parallel_map(lambda tag: serves_identity(registry, base_path, content.tags[tag]["digest"],
+                                                              references[tag], certs), already)
+            already = [tag for tag, ok in zip(already, served) if ok]
         to_sign = [tag for tag in tags if tag not in already]
 
         run.result.update(signing_service={"name": service["name"], "fingerprint": fingerprint}, base_path=base_path,
