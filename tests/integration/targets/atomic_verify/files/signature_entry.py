@@ -1,7 +1,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The extension API's JSON for a signature file: signature_entry.py FILE DIGEST [flip|armor].
 
-With ``flip``, one byte in the middle of the signed message is changed: a tampered signature.
+With ``flip``, one hex digit of the digest the signed payload names is changed: a tampered signature
+that still parses (Pulp refuses to store one it cannot parse). The message must be uncompressed
+(the test's gpg.conf says compress-level 0), so that the payload is there to change.
 With ``armor``, the same signature ASCII-armored: other bytes (registries that store signatures
 by their digest take it for a new one), the same signed message to OpenPGP.
 """
@@ -35,7 +37,11 @@ def main():
     with open(path, "rb") as handle:
         blob = bytearray(handle.read())
     if len(sys.argv) > 3 and sys.argv[3] == "flip":
-        blob[len(blob) // 2] ^= 0x01
+        at = blob.find(digest.encode())
+        if at < 0:
+            sys.exit("%s does not name %s in the clear: is the signed message compressed?" % (path, digest))
+        # The last hex digit: 0-9 and a-f XOR 1 stay hex digits, so the JSON stays valid.
+        blob[at + len(digest) - 1] ^= 0x01
     if len(sys.argv) > 3 and sys.argv[3] == "armor":
         blob = armor(bytes(blob))
     print(json.dumps({"schemaVersion": 2, "type": "atomic", "name": "%s@%s" % (digest, os.urandom(16).hex()),
