@@ -228,11 +228,6 @@ class Registry:
             raise RegistryError("%s answered the signatures of %s@%s with a non-list" % (self.host, repository, digest))
         return entries
 
-    def put_extension_signature(self, repository, digest, entry):
-        self.request("PUT", repository, "signatures/" + digest, push=True, api="extensions/v2",
-                     data=json.dumps(entry).encode("utf-8"), headers={"Content-Type": "application/json"},
-                     expected=(200, 201, 202, 204))
-
     # -- referrers ---------------------------------------------------------------------------
 
     def referrers(self, repository, digest, artifact_type=None):

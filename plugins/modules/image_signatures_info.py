@@ -106,7 +106,19 @@ images:
 from ansible_collections.signed.registry.plugins.module_utils._atomic import check_lookaside, collect, describe
 from ansible_collections.signed.registry.plugins.module_utils._attestations import attached
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, REGISTRY_CONNECTION_SPEC
+from ansible_collections.signed.registry.plugins.module_utils._parallel import parallel_map
 from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference
+
+
+def describe_image(run, http, text, lookaside):
+    ref = parse_reference(text, default_tag="latest")
+    registry = run.registry(ref.api_host)
+    digest = registry.resolve(ref.repository, ref.digest or ref.tag)
+    entry = {"image": text, "digest": digest}
+    entry.update(attached(registry, ref.repository, digest) if digest else
+                 {"signatures": [], "attestations": [], "sboms": [], "referrers": []})
+    entry["atomic"] = [describe(e) for e in collect(registry, http, ref.repository, digest, lookaside)] if digest else []
+    return entry
 
 
 def main():
@@ -114,18 +126,12 @@ def main():
     with ModuleRun(argument_spec, REGISTRY_CONNECTION_SPEC, secret_keys=("registry_password",)) as run:
         lookaside = check_lookaside(run.params["lookaside"]) if run.params["lookaside"] else None
         http = run.http() if lookaside and not lookaside.startswith("file://") else None
-        refs = [(text, parse_reference(text, default_tag="latest")) for text in run.params["images"]]
-        images = []
-        for text, ref in refs:
-            registry = run.registry(ref.api_host)
-            digest = registry.resolve(ref.repository, ref.digest or ref.tag)
-            entry = {"image": text, "digest": digest}
-            entry.update(attached(registry, ref.repository, digest) if digest else
-                         {"signatures": [], "attestations": [], "sboms": [], "referrers": []})
-            entry["atomic"] = [describe(e) for e in collect(registry, http, ref.repository, digest, lookaside)] if digest else []
-            images.append(entry)
-        run.result["images"] = images
-
+        images = run.params["images"]
+        # Every reference is parsed (a bad one fails the task before any request) and every
+        # registry client made before the threads start: they share them.
+        for text in images:
+            run.registry(parse_reference(text, default_tag="latest").api_host)
+        run.result["images"] = parallel_map(lambda text: describe_image(run, http, text, lookaside), images)
 
 if __name__ == "__main__":
     main()

@@ -25,6 +25,17 @@ class BenchError(Exception):
     """The benchmark could not run (not: a target was missed)."""
 
 
+def run(main, name, lost=(), lost_what="the service"):
+    """Run a script's main(): what stops it (a BenchError, or one of the ``lost`` exceptions when
+    a service stops answering) ends it with one line on stderr and exit status 1, no traceback."""
+    try:
+        main()
+    except BenchError as exc:
+        sys.exit("%s: %s" % (name, exc))
+    except lost as exc:
+        sys.exit("%s: %s stopped answering: %s" % (name, lost_what, exc))
+
+
 def tail(text, lines=30):
     return "\n".join(text.rstrip().splitlines()[-lines:])
 

@@ -51,7 +51,7 @@ from pathlib import Path
 import requests
 
 from _bench import (RECAP, ROOT, BenchError, CountingProxy, collections_path, find_ansible_playbook, load_env,
-                    machine_facts, tail)
+                    machine_facts, run, tail)
 
 TOOLS = ROOT / "build" / "tools"
 COSIGN = TOOLS / "bin" / "cosign"
@@ -497,12 +497,12 @@ def profile(runner, upstream, namespace, count, collections, timings, log):
         cosign = [ref.replace(upstream.registry, proxy.registry, 1)
                   for ref in push_images(upstream, namespace + "/count-cosign", count)]
         proxy.take()
-        for label, run in (("cosign_sign task", lambda: runner.playbook("module-sign", module)),
-                           ("cosign_sign task, unchanged", lambda: runner.playbook("module-sign", module)),
-                           ("cosign_verify task", lambda: runner.playbook("module-verify", module)),
-                           ("cosign sign", lambda: runner.cosign_loop("sign", cosign)),
-                           ("cosign verify", lambda: runner.cosign_loop("verify", cosign))):
-            run()
+        for label, call in (("cosign_sign task", lambda: runner.playbook("module-sign", module)),
+                            ("cosign_sign task, unchanged", lambda: runner.playbook("module-sign", module)),
+                            ("cosign_verify task", lambda: runner.playbook("module-verify", module)),
+                            ("cosign sign", lambda: runner.cosign_loop("sign", cosign)),
+                            ("cosign verify", lambda: runner.cosign_loop("verify", cosign))):
+            call()
             timings.counted.append(Counted(label, count, proxy.take()))
 
 
@@ -679,9 +679,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except BenchError as exc:
-        sys.exit("bench_cosign: %s" % exc)
-    except requests.RequestException as exc:
-        sys.exit("bench_cosign: the registry stopped answering: %s" % exc)
+    run(main, "bench_cosign", lost=requests.RequestException, lost_what="the registry")

@@ -34,7 +34,7 @@ from pathlib import Path
 import requests
 
 from _bench import (RECAP, ROOT, BenchError, CountingProxy, collections_path, find_ansible_playbook, load_env,
-                    machine_facts, tail)
+                    machine_facts, run, tail)
 
 CLI_VENV = ROOT / "build" / "pulp-cli-venv"
 # Pinned so that results stay comparable between runs; pulp-cli ships the container commands.
@@ -632,9 +632,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except BenchError as exc:
-        sys.exit("bench_pulp: %s" % exc)
-    except requests.RequestException as exc:
-        sys.exit("bench_pulp: Pulp stopped answering: %s" % exc)
+    run(main, "bench_pulp", lost=requests.RequestException, lost_what="Pulp")

@@ -11,10 +11,9 @@ not the unchanged re-run this measures. The containers are removed at the end un
 import argparse
 import re
 import subprocess
-import sys
 import time
 
-from _bench import ROOT, BenchError, machine_facts, tail
+from _bench import ROOT, BenchError, machine_facts, run, tail
 
 RUN = ["bash", str(ROOT / "tests" / "molecule" / "run.sh"), "site"]
 HOST_RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
@@ -81,8 +80,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except BenchError as exc:
-        print("bench_site: %s" % exc, file=sys.stderr)
-        sys.exit(1)
+    run(main, "bench_site")

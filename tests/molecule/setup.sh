@@ -38,6 +38,8 @@ PY_PACKAGES=(
     # The rest of requirements.txt: verify steps run the signing and verifying modules too.
     "PyNaCl>=1.5"
     "pysequoia>=0.1.30"
+    # The S3-compatible object store of the pulp_registry scenario (tests/molecule/upstream.sh).
+    "moto[server]==5.2.*"
 )
 ANSIBLE_WHEEL_VERSION=12.3.0
 WHEEL_COLLECTIONS=(containers/podman ansible/posix)

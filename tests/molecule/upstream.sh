@@ -1,23 +1,27 @@
 #!/usr/bin/env bash
-# An upstream registry for the molecule scenarios: Debian's docker-registry on 127.0.0.1:PORT,
-# seeded with the small images of tests/env/seed.py (needs no container engine and no network).
+# Upstream services for the molecule scenarios, on 127.0.0.1 only:
+#   - Debian's docker-registry, seeded with the small images of tests/env/seed.py (needs no
+#     container engine and no network);
+#   - an S3-compatible object store (moto's server from the molecule venv) with empty buckets.
 #
-#   bash tests/molecule/upstream.sh start [PORT]   # default 5080; prints "started" or "running"
-#   bash tests/molecule/upstream.sh stop           # prints "stopped" or "not running"
+#   bash tests/molecule/upstream.sh start [PORT]            # registry; default 5080
+#   bash tests/molecule/upstream.sh start-s3 PORT BUCKET... # object store with these buckets
+#   bash tests/molecule/upstream.sh stop                    # stops both (those that run)
+# start* print "started" or "running"; stop prints "stopped NAME" or "not running".
 #
 # State in SR_MOLECULE_UPSTREAM_DIR (default <repo>/build/molecule/upstream; one per scenario, so
-# that scenarios running at the same time never stop each other's registry): config, data,
-# registry.log, registry.pid + registry.start (process start time, so that a reused PID is never
-# signalled) and seed.json (what was pushed, with digests). Only the recorded process group is
-# ever signalled.
+# that scenarios running at the same time never stop each other's services): config, data,
+# NAME.log, NAME.pid + NAME.start (process start time, so that a reused PID is never
+# signalled), NAME.port and seed.json (what was pushed, with digests). Only the recorded process
+# groups are ever signalled.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$HERE/../.." && pwd)
 DIR=$(realpath -m "${SR_MOLECULE_UPSTREAM_DIR:-$REPO_ROOT/build/molecule/upstream}")
-PIDF=$DIR/registry.pid
-STARTF=$DIR/registry.start
-PYTHON=${SR_MOLECULE_PYTHON:-$REPO_ROOT/build/molecule-venv/bin/python}
+VENV_BIN=${SR_MOLECULE_VENV_BIN:-$REPO_ROOT/build/molecule-venv/bin}
+PYTHON=$VENV_BIN/python
+SERVICES=(registry s3)
 
 die() { printf '[upstream] ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -30,25 +34,54 @@ starttime() { # field 22 of /proc/PID/stat
     echo "${20}"
 }
 
-running_pid() { # the recorded PID, if that very process still runs
-    [[ -s $PIDF && -s $STARTF ]] || return 1
-    local pid
-    pid=$(<"$PIDF")
+running_pid() { # running_pid NAME: the recorded PID, if that very process still runs
+    local pidf=$DIR/$1.pid startf=$DIR/$1.start pid
+    [[ -s $pidf && -s $startf ]] || return 1
+    pid=$(<"$pidf")
     [[ $pid =~ ^[0-9]+$ ]] || return 1
-    [[ $(starttime "$pid" 2>/dev/null) == "$(<"$STARTF")" ]] || return 1
+    [[ $(starttime "$pid" 2>/dev/null) == "$(<"$startf")" ]] || return 1
     echo "$pid"
 }
 
-answers() { curl --silent --noproxy '*' --max-time 2 -o /dev/null "http://127.0.0.1:$1/v2/"; }
+answers() { # answers URL: any HTTP answer at all
+    curl --silent --noproxy '*' --max-time 2 -o /dev/null "$1"
+}
+
+spawn() { # spawn NAME PORT URL COMMAND...: start COMMAND in its own session unless it runs
+    local name=$1 port=$2 url=$3 pid i
+    shift 3
+    mkdir -p "$DIR"
+    if pid=$(running_pid "$name"); then
+        [[ $(cat "$DIR/$name.port" 2>/dev/null) == "$port" ]] ||
+            die "$name runs on another port (PID $pid); stop it first"
+        return 0
+    fi
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && die "port $port is already in use"
+    echo "$port" >"$DIR/$name.port"
+    rm -f "$DIR/$name.pid" "$DIR/$name.start"
+    # Own session (PID = process group), descriptors above 2 closed, PID written by the
+    # process itself before it execs the service.
+    # shellcheck disable=SC2016
+    setsid bash -c '
+        for fd in /proc/$$/fd/*; do
+            fd=${fd##*/}
+            if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
+        done
+        echo $$ >"$1.tmp" && mv "$1.tmp" "$1"
+        shift
+        exec "$@"' "$name" "$DIR/$name.pid" "$@" </dev/null >>"$DIR/$name.log" 2>&1 &
+    for ((i = 0; i < 100; i++)); do [[ -s $DIR/$name.pid ]] && break; sleep 0.05; done
+    [[ -s $DIR/$name.pid ]] || die "$name did not start (see $DIR/$name.log)"
+    starttime "$(<"$DIR/$name.pid")" >"$DIR/$name.start" || die "$name exited at once (see $DIR/$name.log)"
+    for ((i = 0; i < 150; i++)); do answers "$url" && break; sleep 0.1; done
+    answers "$url" || die "$name does not answer on 127.0.0.1:$port (see $DIR/$name.log)"
+    echo "started $name on 127.0.0.1:$port (PID $(<"$DIR/$name.pid"))"
+}
 
 start() {
     local port=${1:-5080}
     mkdir -p "$DIR/data"
-    if pid=$(running_pid); then
-        [[ $(cat "$DIR/port" 2>/dev/null) == "$port" ]] || die "running on another port (PID $pid); stop it first"
-    else
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && die "port $port is already in use"
-        cat >"$DIR/config.yml" <<CONF
+    cat >"$DIR/config.yml" <<CONF
 # Generated by tests/molecule/upstream.sh.
 version: 0.1
 log:
@@ -61,52 +94,53 @@ storage:
 http:
   addr: 127.0.0.1:$port
 CONF
-        echo "$port" >"$DIR/port"
-        rm -f "$PIDF" "$STARTF"
-        # Own session (PID = process group), descriptors above 2 closed, PID written by the
-        # process itself before it execs the registry.
-        # shellcheck disable=SC2016
-        setsid bash -c '
-            for fd in /proc/$$/fd/*; do
-                fd=${fd##*/}
-                if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
-            done
-            echo $$ >"$1.tmp" && mv "$1.tmp" "$1"
-            exec /usr/bin/docker-registry serve "$2"' upstream "$PIDF" "$DIR/config.yml" \
-            </dev/null >>"$DIR/registry.log" 2>&1 &
-        local i
-        for ((i = 0; i < 100; i++)); do [[ -s $PIDF ]] && break; sleep 0.05; done
-        [[ -s $PIDF ]] || die "docker-registry did not start (see $DIR/registry.log)"
-        starttime "$(<"$PIDF")" >"$STARTF" || die "docker-registry exited at once (see $DIR/registry.log)"
-        for ((i = 0; i < 100; i++)); do answers "$port" && break; sleep 0.1; done
-        answers "$port" || die "docker-registry does not answer on 127.0.0.1:$port (see $DIR/registry.log)"
-        echo "started docker-registry on 127.0.0.1:$port (PID $(<"$PIDF"))"
-    fi
+    spawn registry "$port" "http://127.0.0.1:$port/v2/" /usr/bin/docker-registry serve "$DIR/config.yml"
     # Re-seeding pushes identical bytes: digests stay the same.
     "$PYTHON" "$REPO_ROOT/tests/env/seed.py" --registry "http://127.0.0.1:$port" --state-dir "$DIR" \
         >"$DIR/seed.json.tmp" 2>>"$DIR/seed.log" || die "seeding failed (see $DIR/seed.log)"
     mv "$DIR/seed.json.tmp" "$DIR/seed.json"
-    pid=$(running_pid) || die "docker-registry is gone"
-    echo "running: 127.0.0.1:$port, PID $pid, seeded ($DIR/seed.json)"
+    pid=$(running_pid registry) || die "docker-registry is gone"
+    echo "running: registry on 127.0.0.1:$port, PID $pid, seeded ($DIR/seed.json)"
+}
+
+start_s3() {
+    local port=${1:?start-s3 needs a port} bucket code
+    shift
+    (($#)) || die "start-s3 needs at least one bucket"
+    [[ -x $VENV_BIN/moto_server ]] || die "no $VENV_BIN/moto_server (tests/molecule/setup.sh installs it)"
+    # moto keeps everything in memory: a restarted server starts with no buckets.
+    spawn s3 "$port" "http://127.0.0.1:$port/" "$VENV_BIN/moto_server" -H 127.0.0.1 -p "$port"
+    for bucket in "$@"; do
+        # moto checks no signatures; a plain PUT creates the bucket (200 again when it exists).
+        code=$(curl --silent --noproxy '*' --max-time 10 -o /dev/null -w '%{http_code}' \
+            -X PUT "http://127.0.0.1:$port/$bucket") || code=000
+        [[ $code == 200 ]] || die "creating bucket $bucket answered HTTP $code (see $DIR/s3.log)"
+    done
+    echo "running: s3 on 127.0.0.1:$port, PID $(running_pid s3), buckets: $*"
+}
+
+stop_one() { # stop_one NAME
+    local name=$1 pid i
+    if ! pid=$(running_pid "$name"); then
+        rm -f "$DIR/$name.pid" "$DIR/$name.start"
+        return 1
+    fi
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do running_pid "$name" >/dev/null || break; sleep 0.1; done
+    if running_pid "$name" >/dev/null; then kill -KILL -- "-$pid" 2>/dev/null || true; fi
+    rm -f "$DIR/$name.pid" "$DIR/$name.start"
+    echo "stopped $name (PID $pid)"
 }
 
 stop() {
-    local pid
-    if ! pid=$(running_pid); then
-        rm -f "$PIDF" "$STARTF"
-        echo "not running"
-        return 0
-    fi
-    kill -TERM -- "-$pid" 2>/dev/null || true
-    local i
-    for ((i = 0; i < 100; i++)); do running_pid >/dev/null || break; sleep 0.1; done
-    if running_pid >/dev/null; then kill -KILL -- "-$pid" 2>/dev/null || true; fi
-    rm -f "$PIDF" "$STARTF"
-    echo "stopped docker-registry (PID $pid)"
+    local name any=0
+    for name in "${SERVICES[@]}"; do stop_one "$name" && any=1; done
+    ((any)) || echo "not running"
 }
 
 case ${1:-} in
 start) start "${2:-5080}" ;;
+start-s3) shift; start_s3 "$@" ;;
 stop) stop ;;
-*) die "usage: $0 start [PORT] | stop" ;;
+*) die "usage: $0 start [PORT] | start-s3 PORT BUCKET... | stop" ;;
 esac

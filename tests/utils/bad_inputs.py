@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from _bench import ROOT, BenchError, collections_path, load_env  # noqa: E402
+from _bench import ROOT, BenchError, collections_path, load_env, run  # noqa: E402
 
 OUT = ROOT / "docs" / "bad-inputs.md"
 
@@ -133,8 +133,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except BenchError as exc:
-        print("bad_inputs: %s" % exc, file=sys.stderr)
-        sys.exit(1)
+    run(main, "bad_inputs")
