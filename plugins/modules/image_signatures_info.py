@@ -133,5 +133,6 @@ def main():
             run.registry(parse_reference(text, default_tag="latest").api_host)
         run.result["images"] = parallel_map(lambda text: describe_image(run, http, text, lookaside), images)
 
+
 if __name__ == "__main__":
     main()
