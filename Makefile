@@ -103,13 +103,16 @@ mirror-demo: collection env-up
 		ansible-playbook -i localhost, -c local -e ansible_python_interpreter=$(BIN)/python \
 		playbooks/demo.yml -e @$(SR_ENV_DIR)/integration_config.yml
 
-# Writes docs/benchmarks.md: the Pulp section first (it rewrites the page), then cosign, then site.yml.
+# Writes docs/benchmarks.md: the Pulp section first (it rewrites the page), then cosign, site.yml
+# and the pulp_registry role.
 bench: collection env-up
 	PATH=$(BIN):$$PATH $(BIN)/python tests/bench/bench_pulp.py
 	PATH=$(BIN):$$PATH $(BIN)/python tests/bench/bench_cosign.py $(BENCH_ARGS)
 	{ echo; cat $(BUILD)/bench-cosign.md; } >> docs/benchmarks.md
 	$(BIN)/python tests/bench/bench_site.py
 	{ echo; cat $(BUILD)/bench-site.md; } >> docs/benchmarks.md
+	$(BIN)/python tests/bench/bench_pulp_registry.py
+	{ echo; cat $(BUILD)/bench-pulp-registry.md; } >> docs/benchmarks.md
 
 # Writes docs/bad-inputs.md from real module runs against the test services.
 bad-inputs: collection env-up

@@ -7,6 +7,7 @@ import json
 import os
 import platform
 import re
+import subprocess
 import sys
 import threading
 import time
@@ -34,6 +35,35 @@ def run(main, name, lost=(), lost_what="the service"):
         sys.exit("%s: %s" % (name, exc))
     except lost as exc:
         sys.exit("%s: %s stopped answering: %s" % (name, lost_what, exc))
+
+
+# A host's line in a PLAY RECAP.
+HOST_RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+def molecule_runner(scenario):
+    """A function that runs one molecule command of the scenario (tests/molecule/run.sh) and
+    returns (seconds, output); a failed command raises BenchError with the output's tail."""
+    def molecule(*command):
+        start = time.monotonic()
+        done = subprocess.run(["bash", str(ROOT / "tests" / "molecule" / "run.sh"), scenario] + list(command),
+                              cwd=ROOT, capture_output=True, text=True, check=False)
+        seconds = time.monotonic() - start
+        if done.returncode != 0:
+            raise BenchError("molecule %s failed:\n%s" % (" ".join(command), tail(done.stdout + done.stderr, 60)))
+        return seconds, done.stdout
+    return molecule
+
+
+def converge_recap(output):
+    """{host: (ok, changed)} of the last play recap in a playbook's output; unreachable or failed
+    hosts raise BenchError."""
+    recap = {}
+    for host, ok, changed, unreachable, failed in HOST_RECAP.findall(output):
+        if int(unreachable) or int(failed):
+            raise BenchError("%s: unreachable=%s failed=%s" % (host, unreachable, failed))
+        recap[host] = (int(ok), int(changed))
+    return recap
 
 
 def tail(text, lines=30):

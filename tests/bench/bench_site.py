@@ -9,34 +9,8 @@ not the unchanged re-run this measures. The containers are removed at the end un
 """
 
 import argparse
-import re
-import subprocess
-import time
 
-from _bench import ROOT, BenchError, machine_facts, run, tail
-
-RUN = ["bash", str(ROOT / "tests" / "molecule" / "run.sh"), "site"]
-HOST_RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
-
-
-def molecule(*command):
-    """Run one molecule command of the scenario; (seconds, output)."""
-    start = time.monotonic()
-    done = subprocess.run(RUN + list(command), cwd=ROOT, capture_output=True, text=True, check=False)
-    seconds = time.monotonic() - start
-    if done.returncode != 0:
-        raise BenchError("molecule %s failed:\n%s" % (" ".join(command), tail(done.stdout + done.stderr, 60)))
-    return seconds, done.stdout
-
-
-def converge_recap(output):
-    """{host: (ok, changed)} of site.yml's own play recap (the last one molecule printed)."""
-    recap = {}
-    for host, ok, changed, unreachable, failed in HOST_RECAP.findall(output):
-        if int(unreachable) or int(failed):
-            raise BenchError("%s: unreachable=%s failed=%s" % (host, unreachable, failed))
-        recap[host] = (int(ok), int(changed))
-    return recap
+from _bench import ROOT, BenchError, converge_recap, machine_facts, molecule_runner, run
 
 
 def main():
@@ -44,6 +18,7 @@ def main():
     parser.add_argument("--keep", action="store_true", help="leave the containers running")
     args = parser.parse_args()
     facts = machine_facts()
+    molecule = molecule_runner("site")
     molecule("destroy")
     try:
         molecule("create")
