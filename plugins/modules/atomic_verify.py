@@ -65,13 +65,7 @@ extends_documentation_fragment:
   - signed.registry._registry
   - signed.registry._registry.ACTION_GROUP
   - signed.registry._attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
+  - signed.registry._attributes.INFO
 seealso:
   - module: signed.registry.cosign_verify
   - module: signed.registry.image_signatures_info

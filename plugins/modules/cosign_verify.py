@@ -63,13 +63,7 @@ extends_documentation_fragment:
   - signed.registry._registry
   - signed.registry._registry.ACTION_GROUP
   - signed.registry._attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
+  - signed.registry._attributes.INFO
 seealso:
   - module: signed.registry.cosign_sign
   - module: signed.registry.cosign_key
