@@ -66,14 +66,14 @@ def test_roles_found():
 
 @pytest.mark.parametrize("role", _roles())
 def test_every_variable_read_is_declared(role):
-    options, dummy = _load(role)
+    options = _load(role)[0]
     undeclared = _read_variables(role) - set(options) - _facts_set_by(role)
     assert not undeclared, "%s reads variables its argument_specs.yml lacks: %s" % (role, sorted(undeclared))
 
 
 @pytest.mark.parametrize("role", _roles())
 def test_every_option_is_described_and_typed(role):
-    options, dummy = _load(role)
+    options = _load(role)[0]
     for name, option in options.items():
         assert option.get("description"), "%s: %s has no description" % (role, name)
         assert option.get("type", "str") in TYPES, "%s: %s has type %r" % (role, name, option.get("type"))
