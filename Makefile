@@ -18,10 +18,12 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 TARGET ?=
 ANSIBLE_TEST_PY := 3.11
 
-.PHONY: help venv collection sanity lint units integration test env-up env-down env-reset demo mirror-demo bench bad-inputs docs-check molecule clean
+.PHONY: help bootstrap bare-check venv collection sanity lint units integration test env-up env-down env-reset demo mirror-demo bench bad-inputs docs-check molecule clean
 
 help:
 	@echo "make test          everything .ci/run runs: sanity, units, integration (starts and stops the test services)"
+	@echo "make bootstrap     apt-get install the Debian packages of tests/host-packages.txt that are missing (every target below does it first)"
+	@echo "make bare-check    make bootstrap, collection and venv in a bare Debian 12 container: proves the package list complete"
 	@echo "make demo          the quick start: playbooks/site.yml (registry, verified and signed mirrors, pulling host, proof) in podman containers"
 	@echo "make mirror-demo   playbooks/demo.yml: mirrors declared and synced against the test services (make env-up)"
 	@echo "make sanity        ansible-test sanity"
@@ -34,78 +36,90 @@ help:
 	@echo "make bench         benchmarks against pulp-cli and the cosign CLI (prints ratios, writes docs/benchmarks.md)"
 	@echo "make bad-inputs    the table of bad inputs and what each gets (docs/bad-inputs.md, from real runs)"
 
-$(VENV)/.installed: requirements.txt tests/requirements-dev.txt
+# The Debian packages every target needs (tests/host-packages.txt): each entry target depends on
+# this, so whichever command runs first on a bare machine installs them (~0.05 s when present).
+# File targets take it as an order-only prerequisite: it runs first but never makes them stale.
+# Only help, clean and env-down (which stops what env-up started) go without.
+bootstrap:
+	@bash tests/bootstrap.sh
+
+$(VENV)/.installed: requirements.txt tests/requirements-dev.txt | bootstrap
 	$(PYTHON) -m venv $(VENV)
 	PIP_CONSTRAINT= $(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r tests/requirements-dev.txt
 	touch $@
 
-venv: $(VENV)/.installed
+venv: bootstrap $(VENV)/.installed
 
-collection: venv
+collection: bootstrap venv
 	@mkdir -p $(COLL)
 	@rsync -a --delete --exclude /build --exclude /.git --exclude /tests/output \
 		--exclude __pycache__ --exclude /tests/integration/integration_config.yml $(ROOT)/ $(COLL)/
 
-sanity: collection
+sanity: bootstrap collection
 	$(BIN)/python tests/utils/ansible_test_pip_bootstrap.py >/dev/null
 	cd $(COLL) && PATH=$(BIN):$$PATH ansible-test sanity --venv --python $(ANSIBLE_TEST_PY) --color no $(SANITY_ARGS)
 
-$(LINT_VENV)/.installed: tests/requirements-lint.txt
+$(LINT_VENV)/.installed: tests/requirements-lint.txt | bootstrap
 	$(PYTHON) -m venv $(LINT_VENV)
 	PIP_CONSTRAINT= $(LINT_VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements-lint.txt
 	touch $@
 
-lint: collection $(LINT_VENV)/.installed
+lint: bootstrap collection $(LINT_VENV)/.installed
 	cd $(COLL) && PATH=$(LINT_VENV)/bin:$$PATH ansible-lint --nocolor
 
-units: collection
+units: bootstrap collection
 	cd $(COLLECTIONS) && $(BIN)/python -m pytest -q -p no:cacheprovider ansible_collections/signed/registry/tests/unit
 
-env-up: venv
+env-up: bootstrap venv
 	bash tests/env/clients.sh
 	SR_PYTHON=$(BIN)/python bash tests/env/up.sh
 
 env-down:
 	bash tests/env/down.sh
 
-env-reset: venv
+env-reset: bootstrap venv
 	$(BIN)/python tests/env/pulp_reset.py
 
-integration: collection
+integration: bootstrap collection
 	@test -f $(SR_ENV_DIR)/integration_config.yml || { echo "no test services: run 'make env-up' first" >&2; exit 1; }
 	cp $(SR_ENV_DIR)/integration_config.yml $(COLL)/tests/integration/integration_config.yml
 	cd $(COLL) && PATH=$(BIN):$$PATH ansible-test integration --local --python $(ANSIBLE_TEST_PY) --color no $(TARGET)
 
 MOLECULE_SCENARIOS ?= sigstore_client_debian13 sigstore_client_debian12 pulp_registry site
 SCENARIO ?=
-molecule:
+molecule: bootstrap
 	@passed=0; failed=0; for s in $(or $(SCENARIO),$(MOLECULE_SCENARIOS)); do \
 		if bash tests/molecule/run.sh $$s; then passed=$$((passed + 1)); else failed=$$((failed + 1)); fi; \
 	done; echo "molecule: $$passed passed, $$failed failed"; test $$failed -eq 0
 
-docs-check: venv
+docs-check: bootstrap venv
 	SR_BIN=$(BIN) bash tests/utils/build_and_doc.sh 2>/dev/null
 
+# A bare Debian 12 container: make bootstrap, then make collection and make venv in it (~40 s;
+# the first run on a machine also builds the image with debootstrap, ~60 s more).
+bare-check: bootstrap
+	bash tests/utils/bare_machine.sh
+
 # The test services are started for the integration run and stopped whatever its outcome.
-test: sanity lint units docs-check
+test: bootstrap sanity lint units docs-check bare-check
 	$(MAKE) env-up
 	status=0; $(MAKE) integration || status=$$?; $(MAKE) env-down; exit $$status
 	$(MAKE) molecule
 
 # The quick start: playbooks/site.yml, the whole chain, in podman systemd containers (the
 # molecule scenario extensions/molecule/site; it prints the summary, then removes the containers).
-demo:
+demo: bootstrap
 	bash tests/molecule/run.sh site
 
 # playbooks/demo.yml, the mirrors of the README's worked example, against the test services.
-mirror-demo: collection env-up
+mirror-demo: bootstrap collection env-up
 	PATH=$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) \
 		ansible-playbook -i localhost, -c local -e ansible_python_interpreter=$(BIN)/python \
 		playbooks/demo.yml -e @$(SR_ENV_DIR)/integration_config.yml
 
 # Writes docs/benchmarks.md: the Pulp section first (it rewrites the page), then cosign, site.yml
 # and the pulp_registry role.
-bench: collection env-up
+bench: bootstrap collection env-up
 	PATH=$(BIN):$$PATH $(BIN)/python tests/bench/bench_pulp.py
 	PATH=$(BIN):$$PATH $(BIN)/python tests/bench/bench_cosign.py $(BENCH_ARGS)
 	{ echo; cat $(BUILD)/bench-cosign.md; } >> docs/benchmarks.md
@@ -115,7 +129,7 @@ bench: collection env-up
 	{ echo; cat $(BUILD)/bench-pulp-registry.md; } >> docs/benchmarks.md
 
 # Writes docs/bad-inputs.md from real module runs against the test services.
-bad-inputs: collection env-up
+bad-inputs: bootstrap collection env-up
 	$(BIN)/python tests/utils/bad_inputs.py
 
 clean:

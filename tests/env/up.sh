@@ -11,10 +11,6 @@ SR_ENV_SCRIPT=up
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# procps (ps) is in every normal install but not in a minbase chroot.
-# skopeo and gnupg: Pulp's container signing service (roles/pulp_registry/files/container-sign.sh);
-# Debian 12's skopeo 1.9 signs atomic signatures fine (only its sigstore support is missing).
-APT_PACKAGES=(postgresql docker-registry openssl curl python3-venv procps skopeo gnupg)
 # Python for the Pulp venv: Debian's own 3.11 (pulpcore needs >= 3.11), not whatever pyenv or
 # a CI image puts first on PATH, so the server is the same everywhere.
 PULP_PYTHON=${SR_PULP_PYTHON:-/usr/bin/python3}
@@ -65,38 +61,10 @@ fail_with_log() { # fail_with_log LOG MESSAGE...
 
 # --- 1. system packages ----------------------------------------------------------------------
 
-ensure_packages() {
-    local missing=() pkg
-    for pkg in "${APT_PACKAGES[@]}"; do
-        [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null) == "install ok installed" ]] ||
-            missing+=("$pkg")
-    done
-    ((${#missing[@]})) || return 0
-    say "apt-get install ${missing[*]}"
-    local sudo=()
-    ((EUID == 0)) || sudo=(sudo -n)
-    CURRENT_LOG=$LOG_DIR/apt.log
-    # Without systemd, package scripts start services through /etc/init.d: the system
-    # PostgreSQL cluster on :5432 and a docker-registry on :5000, which would take our port.
-    # A policy-rc.d that answers 101 ("not allowed") is Debian's switch to prevent that; only
-    # add one for the install if the machine has none.
-    local policy=/usr/sbin/policy-rc.d added_policy=
-    if [[ ! -e $policy ]]; then
-        printf '#!/bin/sh\n# temporary, from tests/env/up.sh\nexit 101\n' |
-            "${sudo[@]}" tee "$policy" >/dev/null
-        "${sudo[@]}" chmod 755 "$policy"
-        added_policy=1
-    fi
-    local rc=0
-    {
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q &&
-            "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-                --no-install-recommends "${missing[@]}"
-    } >>"$CURRENT_LOG" 2>&1 </dev/null || rc=$?
-    [[ -z $added_policy ]] || "${sudo[@]}" rm -f "$policy"
-    ((rc == 0)) || fail_with_log "$CURRENT_LOG" "apt-get install ${missing[*]}"
-    CURRENT_LOG=
-}
+# tests/host-packages.txt lists them (PostgreSQL, docker-registry, skopeo and gnupg for the signing
+# service, openssl, curl, procps, python3-venv); tests/bootstrap.sh installs what is missing.
+# (It shows apt's log itself when apt fails.)
+ensure_packages() { bash "$REPO_ROOT/tests/bootstrap.sh"; }
 
 # --- 2. PostgreSQL ---------------------------------------------------------------------------
 

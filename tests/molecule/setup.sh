@@ -11,7 +11,8 @@
 #   molecule/containers.conf   runc, cgroupfs, ulimits this host allows (export CONTAINERS_CONF)
 #   molecule-images/<name>.tar podman-save'd Debian systemd images built with debootstrap,
 #                          loaded as localhost/sr-molecule-<name>:latest
-# and apt packages podman, runc, debootstrap, docker-registry (upstream registry for sync tests).
+# and the Debian packages of tests/host-packages.txt (podman, runc, debootstrap, docker-registry,
+# ...), through tests/bootstrap.sh.
 #
 # Variables: SR_DEBIAN_MIRROR (default http://deb.debian.org/debian), SR_MOLECULE_REBUILD=1
 # (rebuild the base images even if cached).
@@ -44,7 +45,6 @@ PY_PACKAGES=(
 ANSIBLE_WHEEL_VERSION=12.3.0
 WHEEL_COLLECTIONS=(containers/podman ansible/posix)
 
-APT_PACKAGES=(podman runc debootstrap docker-registry skopeo uidmap python3-venv unzip openssl curl)
 # What a base image holds: enough for systemd as PID 1 and for Ansible to connect (podman
 # connection plugin + python3); ca-certificates so that the host's own CAs can be added.
 IMAGE_INCLUDE=python3,python3-apt,systemd,systemd-sysv,sudo,dbus,ca-certificates
@@ -55,38 +55,12 @@ say() {
         "$(awk -v a="$_T0" -v b="${EPOCHREALTIME/,/.}" 'BEGIN {print b - a}')" "$*"
 }
 die() { printf '[molecule-setup] ERROR: %s\n' "$*" >&2; exit 1; }
+# shellcheck disable=SC2154 # rc is assigned inside the trap's own string
 trap 'rc=$?; printf "[molecule-setup] FAILED (exit %s, line %s)\n" "$rc" "$LINENO" >&2; exit $rc' ERR
 
-SUDO=()
-((EUID == 0)) || SUDO=(sudo -n)
-
 # --- 1. apt ---------------------------------------------------------------------------------
-ensure_apt() {
-    local missing=() pkg
-    for pkg in "${APT_PACKAGES[@]}"; do
-        [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null) == "install ok installed" ]] ||
-            missing+=("$pkg")
-    done
-    ((${#missing[@]})) || return 0
-    say "apt-get install ${missing[*]}"
-    # No service may start from a package script here (docker-registry would take :5000, the
-    # test environment's port): Debian's policy-rc.d switch, only if the machine has none.
-    local policy=/usr/sbin/policy-rc.d added=
-    if [[ ! -e $policy ]]; then
-        printf '#!/bin/sh\n# temporary, from tests/molecule/setup.sh\nexit 101\n' |
-            "${SUDO[@]}" tee "$policy" >/dev/null
-        "${SUDO[@]}" chmod 755 "$policy"
-        added=1
-    fi
-    local rc=0
-    {
-        "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q &&
-            "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-                --no-install-recommends "${missing[@]}"
-    } >"$CONF_DIR/apt.log" 2>&1 </dev/null || rc=$?
-    [[ -z $added ]] || "${SUDO[@]}" rm -f "$policy"
-    ((rc == 0)) || { tail -n 30 "$CONF_DIR/apt.log" >&2; die "apt-get install ${missing[*]}"; }
-}
+# tests/host-packages.txt lists them; tests/bootstrap.sh installs what is missing.
+ensure_apt() { bash "$REPO_ROOT/tests/bootstrap.sh"; }
 
 # --- 2. containers.conf -----------------------------------------------------------------------
 ensure_containers_conf() {
