@@ -41,7 +41,8 @@ options:
     type: path
   request_timeout:
     description:
-      - Seconds to wait for each HTTP response.
+      - The most one HTTP request may take, in seconds, from connecting to the last byte of its
+        answer; a server that answers slower is stopped at that point and not asked again.
       - Connection errors and HTTP 429, 502, 503 and 504 answers are retried three times with
         exponential backoff before the module fails.
     type: float

@@ -36,7 +36,7 @@ from ansible_collections.signed.registry.plugins.module_utils._errors import Inv
 from ansible_collections.signed.registry.plugins.module_utils._files import path_or_content
 from ansible_collections.signed.registry.plugins.module_utils._http import HTTPError
 from ansible_collections.signed.registry.plugins.module_utils._identity import claims_problem
-from ansible_collections.signed.registry.plugins.module_utils._oci import RegistryError, read_limited
+from ansible_collections.signed.registry.plugins.module_utils._oci import RegistryError
 
 # Pulp refuses larger signatures; anything larger is an attack on the verifier's memory.
 MAX_SIGNATURE_SIZE = 4 * 1024 * 1024
@@ -263,12 +263,12 @@ def _read_file_url(url):
 
 def _read_http_url(http, url):
     try:
-        response = http.request("GET", url, expected=(200, 404), stream=True)
+        response = http.request("GET", url, expected=(200, 404), max_body=MAX_SIGNATURE_SIZE)
     except HTTPError as exc:
         raise RegistryError("the lookaside store refused %s: %s" % (url, exc), **exc.details)
     if response.status_code == 404:
         return None
-    return read_limited(response, MAX_SIGNATURE_SIZE, url)
+    return response.content
 
 
 def collect(registry, http, repository, digest, lookaside=None):

@@ -37,8 +37,10 @@ from ansible_collections.signed.registry.plugins.module_utils._signatures import
     SIGNATURE_ANNOTATION,
     SignatureError,
     Signer,
+    capped,
     fetch_payload,
     layer_identity,
+    listed,
     read_signature_layers,
     referrer_manifests,
 )
@@ -232,7 +234,7 @@ def verify_attestations(registry, repository, digest, public_keys, key_ids, pred
     """Every attestation attached to the image (legacy .att and bundle referrers): accepted ones
     with their statement, rejected ones with the reason. Bundle-format signatures are left out."""
     results = []
-    for layer in read_signature_layers(registry, repository, digest, "att"):
+    for layer in capped(read_signature_layers(registry, repository, digest, "att"), results, signature_tag(digest, "att")):
         if layer.get("mediaType") != DSSE_MEDIA_TYPE:
             continue
         result = _check(registry, repository, digest, layer, public_keys, key_ids, predicate_type,
@@ -240,13 +242,14 @@ def verify_attestations(registry, repository, digest, public_keys, key_ids, pred
         if result is not None:
             results.append(result)
     for manifest in referrer_manifests(registry, repository, digest):
-        for layer in manifest.get("layers") or []:
+        layers = manifest.get("layers") if isinstance(manifest.get("layers"), list) else []
+        for layer in capped(layers, results, "a referrer"):
             if isinstance(layer, dict) and layer.get("mediaType") in BUNDLE_MEDIA_TYPES:
                 result = _check(registry, repository, digest, layer, public_keys, key_ids, predicate_type,
                                 parse_bundle, "bundle")
                 if result is not None:
                     results.append(result)
-    return results
+    return listed(results)
 
 
 def _check(registry, repository, digest, layer, public_keys, key_ids, predicate_type, unwrap, fmt):

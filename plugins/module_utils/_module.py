@@ -22,6 +22,7 @@ from ansible_collections.signed.registry.plugins.module_utils._cosign import (
     HAS_NACL,
     NACL_IMPORT_ERROR,
 )
+from ansible_collections.signed.registry.plugins.module_utils._credentials import Credentials
 from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
 from ansible_collections.signed.registry.plugins.module_utils._http import (
     HAS_REQUESTS,
@@ -30,6 +31,7 @@ from ansible_collections.signed.registry.plugins.module_utils._http import (
 )
 from ansible_collections.signed.registry.plugins.module_utils._oci import Registry
 from ansible_collections.signed.registry.plugins.module_utils._pulp import PulpClient
+from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference
 
 SECRET_MASK = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 # The third-party libraries modules name in ``requires``: whether each imported, and why not.
@@ -60,9 +62,35 @@ def mask_secrets(data, secret_keys):
     return data
 
 
+def secret_values(params):
+    """Secrets in options that are not themselves secret: the password of a URL with
+    ``user:password@``, the values of HTTP ``headers`` (tokens), at any depth."""
+    found = []
+    if isinstance(params, dict):
+        for key, value in params.items():
+            if key == "headers" and isinstance(value, list):
+                found.extend(v for header in value if isinstance(header, dict) for v in header.values())
+            else:
+                found.extend(secret_values(value))
+    elif isinstance(params, list):
+        for value in params:
+            found.extend(secret_values(value))
+    elif isinstance(params, str) and "://" in params and "@" in params:
+        userinfo = params.split("://", 1)[1].split("/", 1)[0].rpartition("@")[0]
+        if ":" in userinfo:
+            found.append(userinfo.split(":", 1)[1])
+    return found
+
+
 REGISTRY_CONNECTION_SPEC = dict(
     registry_username=dict(type="str"),
     registry_password=dict(type="str", no_log=True),
+    registry_auth=dict(type="list", elements="dict", options=dict(
+        host=dict(type="str", required=True),
+        username=dict(type="str", required=True),
+        password=dict(type="str", no_log=True),
+    )),
+    auth_file=dict(type="path", fallback=(env_fallback, ["REGISTRY_AUTH_FILE"])),
     validate_certs=dict(type="bool", default=True),
     ca_cert=dict(type="path"),
     plain_http=dict(type="bool", default=False),
@@ -90,11 +118,16 @@ class ModuleRun:
         self._diff_before = {}
         self._diff_after = {}
         self._clients = []
+        self._pulps = []
+        self._credentials = None
+        self.hide(secret_values(self.params))
 
     def __enter__(self):
         return self
 
     def __exit__(self, exc_type, exc, tb):
+        for pulp in self._pulps:
+            pulp.logout()
         for client in self._clients:
             client.close()
         if exc_type is None:
@@ -128,19 +161,40 @@ class ModuleRun:
         self._clients.append(client)
         return client
 
+    def hide(self, values):
+        """Values that must not appear anywhere in the output (results, diff, invocation, errors)."""
+        for value in values:
+            if isinstance(value, str) and value:
+                self.module.no_log_values.add(value)
+
     def registry(self, host):
-        """One Registry per host for the run, sharing one HTTP session and its tokens."""
+        """One Registry per host for the run, sharing one HTTP session and its tokens, with the
+        credentials of that host only."""
         registries = self.__dict__.setdefault("_registries", {})
         if host not in registries:
+            if self._credentials is None:
+                self._credentials = Credentials(self.params.get("registry_auth"), self.params.get("registry_username"),
+                                                self.params.get("registry_password"), self.params.get("auth_file"))
+                self.hide(self._credentials.secrets())
+            username, password = self._credentials.for_host(host)
             if not registries:
                 self._registry_http = self.http()
-            registries[host] = Registry(self._registry_http, host, self.params.get("registry_username"),
-                                        self.params.get("registry_password"), self.params.get("plain_http"))
+            registries[host] = Registry(self._registry_http, host, username, password, self.params.get("plain_http"))
         return registries[host]
 
+    def references(self, texts, default_tag=None):
+        """Parse image references and make their registries, so that a bad reference or a
+        credential that would go to the wrong host fails before any request."""
+        refs = [parse_reference(text, default_tag=default_tag) for text in texts]
+        for ref in refs:
+            self.registry(ref.api_host)
+        return refs
+
     def pulp(self):
-        return PulpClient(self.http(), self.params["pulp_url"], self.params.get("username"),
+        pulp = PulpClient(self.http(), self.params["pulp_url"], self.params.get("username"),
                           self.params.get("password"), timeout=self.params.get("timeout") or 600)
+        self._pulps.append(pulp)
+        return pulp
 
     def diff(self, before, after, name=None):
         """Add one object's before/after to the run's diff (keyed by name when several)."""

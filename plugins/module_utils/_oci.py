@@ -16,8 +16,13 @@ import json
 import re
 import threading
 
+try:
+    from urllib.parse import urljoin
+except ImportError:  # pragma: no cover - Python 2
+    from urlparse import urljoin
+
 from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
-from ansible_collections.signed.registry.plugins.module_utils._http import HTTPError
+from ansible_collections.signed.registry.plugins.module_utils._http import HTTPError, json_body, same_origin
 from ansible_collections.signed.registry.plugins.module_utils._reference import check_digest, signature_tag
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -29,6 +34,14 @@ MANIFEST_ACCEPT = ", ".join((OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_LI
 # Far above any signature or attestation; a registry that serves more is not trusted with memory.
 MAX_MANIFEST_SIZE = 4 * 1024 * 1024
 MAX_BLOB_SIZE = 16 * 1024 * 1024
+# A token, a tag list, a referrers index: small JSON documents.
+MAX_JSON_SIZE = 4 * 1024 * 1024
+# Signature payloads, bundles and configs are asked for once per run (blobs are checked against
+# their digest, so a copy is as good as the registry's), up to this much in all.
+BLOB_CACHE_SIZE = 32 * 1024 * 1024
+BLOB_CACHE_ITEM = 1024 * 1024
+# More referrers than any image has; a registry that lists more is not read further.
+MAX_REFERRERS = 256
 _CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
 ANY_STATUS = tuple(range(100, 600))
 
@@ -64,6 +77,8 @@ class Registry:
         self.referrers_api = None
         self._token_lock = threading.Lock()
         self._referrers_lock = threading.Lock()
+        self._blobs = {}
+        self._blob_bytes = 0
 
     # -- auth --------------------------------------------------------------------------------
 
@@ -82,16 +97,22 @@ class Registry:
             return
         if scheme != "bearer" or "realm" not in params:
             raise RegistryError("%s answered 401 with an unknown challenge %r" % (self.host, challenge))
+        realm = params["realm"]
+        if self.base.startswith("https://") and not realm.startswith("https://"):
+            # The token (and the password sent for it) would cross the network in clear text.
+            raise RegistryError("%s sends clients to the token server %s, which is not HTTPS: refusing to "
+                                "ask it for a token" % (self.host, realm))
         query = {"service": params["service"]} if "service" in params else {}
         query["scope"] = scope
         auth = (self.username, self.password) if self.username else None
         try:
-            response = self.http.request("GET", params["realm"], params=query, auth=auth, writes=False)
+            response = self.http.request("GET", realm, params=query, auth=auth, writes=False,
+                                         max_body=MAX_JSON_SIZE)
         except HTTPError as exc:
             raise RegistryError("the token server of %s refused %s: %s" % (self.host, scope, exc), **exc.details)
-        body = response.json()
-        token = body.get("token") or body.get("access_token")
-        if not token:
+        body = json_body(response, "a token request")
+        token = (body.get("token") or body.get("access_token")) if isinstance(body, dict) else None
+        if not token or not isinstance(token, str):
             raise RegistryError("the token server of %s returned no token" % self.host)
         self._tokens[scope] = token
 
@@ -127,10 +148,10 @@ class Registry:
     def get_manifest(self, repository, reference, accept=MANIFEST_ACCEPT):
         """(bytes, media type, digest) of a manifest, or None when the registry has none."""
         response = self.request("GET", repository, "manifests/" + reference, headers={"Accept": accept},
-                                expected=(200, 404), stream=True)
+                                expected=(200, 404), max_body=MAX_MANIFEST_SIZE)
         if response.status_code == 404:
             return None
-        data = read_limited(response, MAX_MANIFEST_SIZE, "manifest %s@%s" % (repository, reference))
+        data = response.content
         digest = sha256_digest(data)
         if reference.startswith("sha256:") and digest != reference:
             raise RegistryError("%s served manifest %s for digest %s: refusing it" % (self.host, digest, reference))
@@ -142,8 +163,13 @@ class Registry:
         return data, media_type, digest
 
     def resolve(self, repository, reference):
-        """The digest a tag (or digest) points at, or None."""
-        if reference.startswith("sha256:"):
+        """The digest a tag points at, or None; for a digest, that digest if the image exists.
+
+        A digest the user gave is never exchanged for one the registry names: the registry only
+        says whether it has it, and an answer naming another digest is refused.
+        """
+        pinned = reference.startswith("sha256:")
+        if pinned:
             check_digest(reference)
         response = self.request("HEAD", repository, "manifests/" + reference,
                                 headers={"Accept": MANIFEST_ACCEPT}, expected=(200, 404))
@@ -151,7 +177,11 @@ class Registry:
             return None
         digest = response.headers.get("Docker-Content-Digest")
         if digest and digest.startswith("sha256:"):
+            if pinned and digest != reference:
+                raise RegistryError("%s answered for %s@%s with another image (%s): refusing it"
+                                    % (self.host, repository, reference, digest))
             return digest
+        # No digest in the answer: the manifest itself tells (checked against a pinned digest).
         found = self.get_manifest(repository, reference)
         return found[2] if found else None
 
@@ -164,20 +194,45 @@ class Registry:
         self.request("DELETE", repository, "manifests/" + digest, push=True, expected=(200, 202, 404))
 
     def list_tags(self, repository):
-        response = self.request("GET", repository, "tags/list", expected=(200, 404))
+        response = self.request("GET", repository, "tags/list", expected=(200, 404), max_body=MAX_JSON_SIZE)
         if response.status_code == 404:
             return []
-        return response.json().get("tags") or []
+        body = json_body(response, "the tag list of %s" % repository)
+        tags = body.get("tags") if isinstance(body, dict) else None
+        if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
+            raise RegistryError("%s answered the tag list of %s with something other than a list of tags"
+                                % (self.host, repository))
+        return tags or []
 
     # -- blobs -------------------------------------------------------------------------------
 
     def get_blob(self, repository, digest, max_size=MAX_BLOB_SIZE):
-        """A blob's bytes, checked against its digest; larger blobs are refused unread."""
+        """A blob's bytes, checked against its digest; larger blobs are refused unread.
+
+        Small blobs (and the failure to get one) are remembered for the run: a signature
+        manifest that lists one payload a thousand times costs one request.
+        """
         check_digest(digest)
-        response = self.request("GET", repository, "blobs/" + digest, expected=(200,), stream=True)
-        data = read_limited(response, max_size, "blob %s" % digest)
-        if sha256_digest(data) != digest:
-            raise RegistryError("%s served blob %s with other content (digest %s)" % (self.host, digest, sha256_digest(data)))
+        key = (repository, digest)
+        if key in self._blobs:
+            data, error = self._blobs[key]
+            if error is not None:
+                raise error
+            if len(data) > max_size:
+                raise RegistryError("blob %s is %d bytes, more than the %d this module reads" % (digest, len(data), max_size))
+            return data
+        try:
+            data = self.request("GET", repository, "blobs/" + digest, expected=(200,), max_body=max_size).content
+            if sha256_digest(data) != digest:
+                raise RegistryError("%s served blob %s with other content (digest %s)"
+                                    % (self.host, digest, sha256_digest(data)))
+        except SignedRegistryError as exc:
+            if max_size <= BLOB_CACHE_ITEM:
+                self._blobs[key] = (None, exc)
+            raise
+        if len(data) <= BLOB_CACHE_ITEM and self._blob_bytes + len(data) <= BLOB_CACHE_SIZE:
+            self._blobs[key] = (data, None)
+            self._blob_bytes += len(data)
         return data
 
     def has_blob(self, repository, digest):
@@ -195,13 +250,18 @@ class Registry:
         location = started.headers.get("Location")
         if not location:
             raise RegistryError("%s started an upload without a Location" % self.host)
-        if location.startswith("/"):
-            location = self.base + location
+        location = urljoin(self.base + "/", location)
         separator = "&" if "?" in location else "?"
         scope = "repository:%s:pull,push" % repository
+        headers = {"Content-Type": "application/octet-stream"}
+        auth = None
+        # An upload may go to storage elsewhere (a presigned URL); the registry's credentials
+        # go to the registry only.
+        if same_origin(location, self.base):
+            headers.update(self._auth_headers(scope))
+            auth = self._basic_auth()
         self.http.request("PUT", location + separator + "digest=" + digest, data=data,
-                          headers=dict({"Content-Type": "application/octet-stream"}, **self._auth_headers(scope)),
-                          auth=self._basic_auth(), expected=(201, 202, 204))
+                          headers=headers, auth=auth, expected=(201, 202, 204))
         return digest
 
     # -- the signatures extension API (atomic signatures; Pulp, OpenShift) --------------------
@@ -211,12 +271,11 @@ class Registry:
         the registry has no such API."""
         check_digest(digest)
         response = self.request("GET", repository, "signatures/" + digest, api="extensions/v2",
-                                expected=(200, 400, 404, 405), stream=True)
+                                expected=(200, 400, 404, 405), max_body=MAX_MANIFEST_SIZE)
         # Some registries answer unknown paths with an HTML page: that is no extension API either.
         if response.status_code != 200 or "json" not in response.headers.get("Content-Type", ""):
-            response.close()
             return None
-        data = read_limited(response, MAX_MANIFEST_SIZE, "the signatures of %s@%s" % (repository, digest))
+        data = response.content
         try:
             entries = json.loads(data.decode("utf-8"))["signatures"]
         except (ValueError, UnicodeDecodeError, KeyError, TypeError):
@@ -259,30 +318,15 @@ class Registry:
     def _referrers_index(self, repository, digest, params):
         """The referrers API's index, or None where the registry has no such API."""
         response = self.request("GET", repository, "referrers/" + digest, params=params,
-                                headers={"Accept": OCI_INDEX}, expected=(200, 404, 405))
+                                headers={"Accept": OCI_INDEX}, expected=(200, 404, 405), max_body=MAX_MANIFEST_SIZE)
         if response.status_code == 200 and "json" in response.headers.get("Content-Type", ""):
-            return response.json()
+            return json_body(response, "the referrers of %s@%s" % (repository, digest))
         return None
 
     @staticmethod
     def _filtered(index, artifact_type):
-        descriptors = [d for d in (index or {}).get("manifests") or [] if isinstance(d, dict)]
+        manifests = index.get("manifests") if isinstance(index, dict) else None
+        descriptors = [d for d in manifests or [] if isinstance(d, dict)] if isinstance(manifests, list) else []
         if artifact_type:
             descriptors = [d for d in descriptors if d.get("artifactType") == artifact_type]
-        return descriptors
-
-
-def read_limited(response, limit, what):
-    length = response.headers.get("Content-Length")
-    if length and length.isdigit() and int(length) > limit:
-        response.close()
-        raise RegistryError("%s is %s bytes, more than the %d this module reads" % (what, length, limit))
-    chunks = []
-    size = 0
-    for chunk in response.iter_content(65536):
-        size += len(chunk)
-        if size > limit:
-            response.close()
-            raise RegistryError("%s is more than the %d bytes this module reads" % (what, limit))
-        chunks.append(chunk)
-    return b"".join(chunks)
+        return descriptors[:MAX_REFERRERS]

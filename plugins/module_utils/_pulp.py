@@ -14,7 +14,12 @@ __metaclass__ = type
 import time
 
 from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
-from ansible_collections.signed.registry.plugins.module_utils._http import HTTPError
+from ansible_collections.signed.registry.plugins.module_utils._http import HTTPError, json_body, same_origin
+
+try:
+    from urllib.parse import urlsplit
+except ImportError:  # pragma: no cover - Python 2
+    from urlparse import urlsplit
 
 API_PREFIX = "/pulp/api/v3/"
 TASK_FINAL_STATES = frozenset(("completed", "failed", "canceled", "skipped"))
@@ -54,6 +59,14 @@ class PulpClient:
                  clock=time.monotonic, sleep=time.sleep):
         self.http = http
         self.base = pulp_url.rstrip("/")
+        parts = urlsplit(self.base)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise PulpError("pulp_url must be an http:// or https:// URL, got %r" % pulp_url)
+        if parts.username or parts.password:
+            raise PulpError("pulp_url must not hold credentials: give them as username and password")
+        self._auth = None
+        self._headers = {}
+        self._session = False
         self.username = username
         self.password = password
         self.timeout = timeout
@@ -65,8 +78,22 @@ class PulpClient:
     # -- transport ---------------------------------------------------------------------------
 
     def url(self, href_or_path):
-        if href_or_path.startswith("http://") or href_or_path.startswith("https://"):
-            return href_or_path
+        """The URL of an href or path, always on ``pulp_url``'s origin.
+
+        Pulp names itself in absolute hrefs (``next`` pages) by the Host it was asked for, which
+        a proxy may have rewritten: only their path is used, and the session's cookie and
+        credentials never go to a host Pulp names.
+        """
+        if "://" in href_or_path or href_or_path.startswith("//"):
+            parts = urlsplit(href_or_path)
+            if parts.scheme not in ("http", "https"):
+                raise PulpError("Pulp at %s answered with a link that is no HTTP URL: %r" % (self.base, href_or_path))
+            if same_origin(href_or_path, self.base):
+                return href_or_path
+            if not parts.path.startswith(API_PREFIX):
+                raise PulpError("Pulp at %s answered with a link to another server, %s: refusing to follow it"
+                                % (self.base, href_or_path))
+            href_or_path = parts.path + ("?" + parts.query if parts.query else "")
         if href_or_path.startswith("/"):
             return self.base + href_or_path
         return self.base + API_PREFIX + href_or_path
@@ -76,32 +103,45 @@ class PulpClient:
         self._logged_in = True
         if not self.username:
             return
-        session = self.http.session
         try:
             self.http.request("POST", self.url("login/"), auth=(self.username, self.password),
-                              writes=False)
+                              writes=False, headers={"Referer": self.base + "/"})
         except HTTPError as exc:
             if exc.status in (404, 405):
                 # pulpcore before the login endpoint: Basic auth on every request.
-                session.auth = (self.username, self.password)
+                self._auth = (self.username, self.password)
                 return
             if exc.status in (401, 403):
                 raise PulpError("Pulp at %s refused the credentials of user %r (HTTP %s)"
                                 % (self.base, self.username, exc.status), **exc.details)
             raise
-        token = session.cookies.get("csrftoken")
+        self._session = True
+        token = self.http.session.cookies.get("csrftoken")
         if token:
-            session.headers["X-CSRFToken"] = token
+            self._headers["X-CSRFToken"] = token
         # Django checks the Referer of unsafe HTTPS requests against the host.
-        session.headers["Referer"] = self.base + "/"
+        self._headers["Referer"] = self.base + "/"
+
+    def logout(self):
+        """End the session the login opened (Pulp keeps one for 14 days otherwise)."""
+        if not self._session:
+            return
+        self._session = False
+        try:
+            self.http.request("DELETE", self.url("login/"), writes=False, headers=self._headers,
+                              expected=(200, 204, 401, 403, 404, 405))
+        except HTTPError:
+            pass  # the run's outcome stands; the session expires on its own
 
     def request(self, method, href, **kwargs):
         if not self._logged_in:
             self._login()
+        kwargs["headers"] = dict(self._headers, **(kwargs.get("headers") or {}))
+        kwargs.setdefault("auth", self._auth)
         return self.http.request(method, self.url(href), **kwargs)
 
     def get(self, href, **params):
-        return self.request("GET", href, params=params or None).json()
+        return json_body(self.request("GET", href, params=params or None))
 
     # -- lookups -----------------------------------------------------------------------------
 
@@ -109,10 +149,10 @@ class PulpClient:
         """Every object that matches ``filters``, following pagination."""
         params = dict(filters)
         params.setdefault("limit", PAGE_SIZE)
-        page = self.request("GET", endpoint, params=params).json()
+        page = json_body(self.request("GET", endpoint, params=params))
         results = list(page.get("results", []))
         while page.get("next"):
-            page = self.request("GET", page["next"]).json()
+            page = json_body(self.request("GET", page["next"]))
             results.extend(page.get("results", []))
         return results
 
@@ -140,8 +180,7 @@ class PulpClient:
     # -- writes ------------------------------------------------------------------------------
 
     def create(self, endpoint, body):
-        response = self.request("POST", endpoint, json=body)
-        data = response.json()
+        data = json_body(self.request("POST", endpoint, json=body))
         if "task" in data:
             task = self.wait(data["task"])
             created = task.get("created_resources") or []
@@ -149,7 +188,7 @@ class PulpClient:
         return data
 
     def update(self, href, changes):
-        data = self.request("PATCH", href, json=changes).json()
+        data = json_body(self.request("PATCH", href, json=changes))
         if isinstance(data, dict) and "task" in data:
             self.wait(data["task"])
             return self.get(href)
@@ -159,11 +198,11 @@ class PulpClient:
         """Delete an object; one already gone (Pulp deletes some along with others) is fine."""
         response = self.request("DELETE", href, expected=(200, 202, 204, 404))
         if response.status_code == 202:
-            self.wait(response.json()["task"])
+            self.wait(json_body(response)["task"])
 
     def post_action(self, href, action, body):
         """POST to an object's action (sync/, tag/, ...) and return the task href."""
-        data = self.request("POST", href + action + "/", json=body).json()
+        data = json_body(self.request("POST", href + action + "/", json=body))
         return data["task"]
 
     # -- tasks -------------------------------------------------------------------------------

@@ -78,6 +78,11 @@ def check_url(option, value, schemes=("http", "https")):
     if value in (None, ""):
         return
     parsed = urlparse(value)
+    if parsed.username is not None or parsed.password is not None:
+        # Pulp would keep them in a field it returns to every reader of the remote.
+        raise InvalidInput("%s must not hold credentials (user:password@): give them as %s" % (
+            option, "proxy_username and proxy_password" if option.endswith("proxy_url")
+            else "remote_username and remote_password"))
     if parsed.scheme not in schemes or not parsed.netloc:
         raise InvalidInput("%s must be an absolute %s URL such as https://registry.example.com, got %r"
                            % (option, " or ".join(schemes), value))

@@ -53,6 +53,10 @@ OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 ZERO_TIME = "0001-01-01T00:00:00Z"
 # A simple-signing payload is a few hundred bytes; anything large is an attack on the verifier.
 MAX_PAYLOAD_SIZE = 64 * 1024
+# An image has a handful of signatures; a signature manifest with more layers than this is read
+# no further (the rest are one rejection), and results list this many rejections at most.
+MAX_SIGNATURE_LAYERS = 128
+MAX_REJECTIONS_LISTED = 20
 MAX_BUNDLE_SIZE = 1024 * 1024
 COSIGN_SIG_ARTIFACT = "application/vnd.dev.cosign.artifact.sig.v1+json"
 # Concurrent signers overwrite each other's .sig manifest; re-read until ours has stayed put.
@@ -175,7 +179,11 @@ def fetch_payload(registry, repository, layer, limit=MAX_PAYLOAD_SIZE):
     if not isinstance(size, int) or size < 0 or size > limit:
         raise SignatureError("the payload is %r bytes, more than the %d a signature payload may have"
                              % (size, limit))
-    payload = registry.get_blob(repository, layer.get("digest"), max_size=limit)
+    try:
+        payload = registry.get_blob(repository, layer.get("digest"), max_size=limit)
+    except HTTPError as exc:
+        # One missing or refused blob is that signature's rejection, not the image's failure.
+        raise SignatureError("the payload %s could not be read: HTTP %s" % (layer.get("digest"), exc.status or exc))
     if len(payload) != size:
         raise SignatureError("the payload has %d bytes where the layer says %d" % (len(payload), size))
     return payload
@@ -205,7 +213,8 @@ def verify_image(registry, repository, digest, image_reference, public_keys, key
     names this image, and the identity rule and required annotations hold.
     """
     results = []
-    for layer in read_signature_layers(registry, repository, digest):
+    layers = read_signature_layers(registry, repository, digest)
+    for layer in capped(layers, results, signature_tag(digest)):
         if layer.get("mediaType") != SIMPLESIGNING_MEDIA_TYPE:
             continue
         results.append(dict(_check_layer(registry, repository, digest, image_reference, layer, public_keys,
@@ -213,7 +222,8 @@ def verify_image(registry, repository, digest, image_reference, public_keys, key
     for manifest in referrer_manifests(registry, repository, digest):
         artifact = manifest.get("artifactType") or (manifest.get("config") or {}).get("mediaType")
         subject = (manifest.get("subject") or {}).get("digest")
-        for layer in manifest.get("layers") or []:
+        layers = manifest.get("layers") if isinstance(manifest.get("layers"), list) else []
+        for layer in capped(layers, results, "a referrer"):
             if not isinstance(layer, dict):
                 continue
             if artifact == COSIGN_SIG_ARTIFACT and layer.get("mediaType") == SIMPLESIGNING_MEDIA_TYPE:
@@ -229,7 +239,28 @@ def verify_image(registry, repository, digest, image_reference, public_keys, key
             if result["accepted"] and subject != digest:
                 result.update(accepted=False, reason="the referrer's subject is %s, not this image" % subject)
             results.append(result)
-    return results
+    return listed(results)
+
+
+def capped(layers, results, where):
+    """The first MAX_SIGNATURE_LAYERS layers; the rest become one rejection in ``results``."""
+    if len(layers) > MAX_SIGNATURE_LAYERS:
+        results.append({"layer": None, "accepted": False, "key_id": None, "claims": None, "format": None,
+                        "reason": "%s has %d layers: the %d after the first %d were not read"
+                                  % (where, len(layers), len(layers) - MAX_SIGNATURE_LAYERS, MAX_SIGNATURE_LAYERS)})
+    return layers[:MAX_SIGNATURE_LAYERS]
+
+
+def listed(results):
+    """Every accepted result and the first MAX_REJECTIONS_LISTED rejections, then a count."""
+    rejected = [r for r in results if not r["accepted"]]
+    if len(rejected) <= MAX_REJECTIONS_LISTED:
+        return results
+    shown = set(id(r) for r in rejected[:MAX_REJECTIONS_LISTED])
+    kept = [r for r in results if r["accepted"] or id(r) in shown]
+    kept.append({"layer": None, "accepted": False, "key_id": None, "claims": None, "format": None,
+                 "reason": "and %d more signatures that were not accepted" % (len(rejected) - MAX_REJECTIONS_LISTED)})
+    return kept
 
 
 def referrer_manifests(registry, repository, digest, with_digest=False):
@@ -266,11 +297,17 @@ def _check_bundle(registry, repository, digest, image_reference, layer, public_k
         result["reason"] = "the signature does not verify with any of the given public keys"
         return result
     result["key_id"] = key_ids[index]
-    subject = statement["subjects"][0]
+    # The identity rule applies to the subject that names this image, not to whichever is first.
+    matching = [s for s in statement["subjects"] if subject_names_digest([s], digest)]
+    subject = matching[0] if matching else statement["subjects"][0]
     result["claims"] = {"docker_reference": subject.get("name"),
                         "digest": "sha256:%s" % (subject.get("digest") or {}).get("sha256"), "optional": {}}
-    if not subject_names_digest(statement["subjects"], digest):
+    if not matching:
         result["reason"] = "the signature is for %s, not for this image (%s)" % (result["claims"]["digest"], digest)
+        return result
+    if len(set(s.get("name") for s in matching)) > 1:
+        result["reason"] = "the signature names this image under several names (%s): refusing to choose one" % (
+            ", ".join(sorted(str(s.get("name")) for s in matching)))
         return result
     if identity_rule:
         problem = identity_problem(identity_rule, image_reference, subject.get("name") or "")

@@ -189,10 +189,7 @@ def main():
         if params["signed_identity"]:
             rule = check_identity_rule(dict((k, v) for k, v in params["signed_identity"].items() if v is not None))
         lookaside = check_lookaside(params["lookaside"]) if params["lookaside"] else None
-        for text in params["images"]:
-            parse_reference(text)
-        for text in params["images"]:
-            run.registry(parse_reference(text).api_host)
+        run.references(params["images"])
         http = run.http() if lookaside and not lookaside.startswith("file://") else None
         results = parallel_map(lambda text: verify_one(run, http, text, certs, rule, lookaside), params["images"])
         run.result["results"] = results

@@ -171,7 +171,7 @@ def main():
                    requires=("requests", "cryptography", "PyNaCl"), required_one_of=[("predicate", "predicate_data")],
                    mutually_exclusive=[("predicate", "predicate_data")]) as run:
         params = run.params
-        refs = [(text, parse_reference(text, default_tag="latest")) for text in params["images"]]
+        refs = list(zip(params["images"], run.references(params["images"], default_tag="latest")))
         predicate = load_predicate(params)
         predicate_type = predicate_type_uri(params["predicate_type"])
         attester = Attester(load_signing_key(path_or_content(params["key"], "key"), params["passphrase"], "key"),

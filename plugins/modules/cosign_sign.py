@@ -169,9 +169,6 @@ from ansible_collections.signed.registry.plugins.module_utils._signatures import
 
 def targets(run, images):
     """(image as given, Reference, digest) for every manifest to sign, resolved before any write."""
-    for _text, ref in images:
-        run.registry(ref.api_host)
-
     def resolve(image):
         text, ref = image
         registry = run.registry(ref.api_host)
@@ -200,7 +197,7 @@ def main():
     with ModuleRun(argument_spec, REGISTRY_CONNECTION_SPEC, secret_keys=("key", "passphrase", "registry_password"),
                    requires=("requests", "cryptography", "PyNaCl")) as run:
         params = run.params
-        images = [(text, parse_reference(text, default_tag="latest")) for text in params["images"]]
+        images = list(zip(params["images"], run.references(params["images"], default_tag="latest")))
         annotations = dict((str(k), str(v)) for k, v in params["annotations"].items())
         if params["format"] == "bundle" and (annotations or params["state"] == "absent"):
             raise InvalidInput("format=bundle takes no annotations and cannot be used with state=absent")

@@ -192,10 +192,7 @@ def main():
         params = run.params
         keys, key_ids, rule = load_trust(params["public_keys"], params["signed_identity"])
         annotations = dict((str(k), str(v)) for k, v in params["annotations"].items())
-        for text in params["images"]:
-            parse_reference(text)
-        for text in params["images"]:
-            run.registry(parse_reference(text).api_host)
+        run.references(params["images"])
         results = parallel_map(lambda text: verify_one(run, text, keys, key_ids, rule, annotations), params["images"])
         run.result["results"] = results
         failed = [r for r in results if not r["verified"]]

@@ -143,8 +143,7 @@ def main():
         params = run.params
         keys, key_ids, _rule = load_trust(params["public_keys"])
         predicate_type = predicate_type_uri(params["predicate_type"]) if params["predicate_type"] else None
-        for text in params["images"]:
-            parse_reference(text)
+        run.references(params["images"])
         results = [check_image(run, text, keys, key_ids, predicate_type) for text in params["images"]]
         run.result["results"] = results
         failed = [r for r in results if not r["verified"]]

@@ -129,8 +129,7 @@ def main():
         images = run.params["images"]
         # Every reference is parsed (a bad one fails the task before any request) and every
         # registry client made before the threads start: they share them.
-        for text in images:
-            run.registry(parse_reference(text, default_tag="latest").api_host)
+        run.references(images, default_tag="latest")
         run.result["images"] = parallel_map(lambda text: describe_image(run, http, text, lookaside), images)
 
 

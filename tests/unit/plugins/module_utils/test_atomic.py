@@ -279,13 +279,7 @@ class Served:
     def __init__(self, status, content_type, body):
         self.status_code = status
         self.headers = {"Content-Type": content_type, "Content-Length": str(len(body))}
-        self._body = body
-
-    def iter_content(self, _size):
-        yield self._body
-
-    def close(self):
-        pass
+        self.content = body
 
 
 class ServingRegistry(Registry):

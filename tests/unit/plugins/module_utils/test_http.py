@@ -196,3 +196,125 @@ def test_reads_are_retried_on_500_writes_are_not(server):
         http.request("POST", server.url + "/x")
     assert err.value.status == 500
     assert len(server.seen) == 3
+
+
+class Hostile(BaseHTTPRequestHandler):
+    """A server that drips its answer a byte at a time, or sends more than it should."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        import time
+        self.server.seen.append((self.path, dict(self.headers)))
+        if self.path.startswith("/drip-headers"):
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}":
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.3)
+            return
+        if self.path.startswith("/drip-body"):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()  # no length: the body ends when the connection closes
+            for _ in range(40):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.3)
+            return
+        if self.path.startswith("/huge"):
+            self.send_response(200)
+            if "/declared" in self.path:
+                self.send_header("Content-Length", str(40 * 65536))
+            else:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            for _ in range(40):
+                self.wfile.write(b"x" * 65536)
+            return
+        if self.path.startswith("/redirect"):
+            self.send_response(302)
+            self.send_header("Location", self.server.elsewhere + "/landed")
+            self.send_header("Set-Cookie", "sessionid=secret-cookie; Path=/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if self.path.startswith("/html"):
+            body = b"<html>not json</html>"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def hostile():
+    from http.server import ThreadingHTTPServer
+    servers = []
+    for _ in range(2):
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+        httpd.daemon_threads = True
+        httpd.seen = []
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        httpd.url = "http://127.0.0.1:%d" % httpd.server_address[1]
+        servers.append(httpd)
+    servers[0].elsewhere = servers[1].url.replace("127.0.0.1", "localhost")
+    yield servers
+    for httpd in servers:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.mark.parametrize("path", ["/drip-headers", "/drip-body"])
+def test_a_dripping_server_gets_one_deadline_and_no_retry(hostile, path):
+    import time
+    http = client(timeout=1.5, retries=3)
+    started = time.monotonic()
+    with pytest.raises(HTTPError) as err:
+        http.request("GET", hostile[0].url + path)
+    took = time.monotonic() - started
+    assert "no complete answer within 1.5 s" in str(err.value)
+    assert took < 4, took
+    assert len(hostile[0].seen) == 1
+
+
+@pytest.mark.parametrize("path", ["/huge", "/huge/declared"])
+def test_bodies_larger_than_the_limit_are_refused(hostile, path):
+    http = client(max_body=1024 * 1024)
+    with pytest.raises(HTTPError) as err:
+        http.request("GET", hostile[0].url + path)
+    assert "more than the 1048576 bytes" in str(err.value) or "more than the 1048576 this module reads" in str(err.value)
+    assert http.request("GET", hostile[0].url + path, max_body=16 * 1024 * 1024).status_code == 200
+
+
+def test_a_redirect_elsewhere_carries_no_credentials_cookies_or_headers(hostile):
+    http = client()
+    http.request("GET", hostile[0].url + "/redirect", auth=("user", "secret-password"),
+                 headers={"Authorization": "Bearer secret-token", "X-Api-Key": "secret-key", "Accept": "x/y"})
+    first, landed = hostile[0].seen[0][1], hostile[1].seen[0][1]
+    assert first["Authorization"].startswith("Basic ")
+    assert hostile[1].seen[0][0] == "/landed"
+    assert "Authorization" not in landed and "X-Api-Key" not in landed and "Cookie" not in landed
+    assert landed["Accept"] == "x/y"
+
+
+def test_an_answer_that_is_not_json_names_the_request(hostile):
+    from ansible_collections.signed.registry.plugins.module_utils._http import json_body
+    http = client()
+    response = http.request("GET", hostile[0].url + "/html")
+    with pytest.raises(HTTPError) as err:
+        json_body(response, "the tag list")
+    assert str(err.value).startswith("GET %s/html answered the tag list with something that is not JSON" % hostile[0].url)
+
+
+def test_a_request_that_cannot_be_sent_is_an_error_naming_it():
+    with pytest.raises(HTTPError) as err:
+        client().request("GET", "http://127.0.0.1:notaport/x")
+    assert "GET http://127.0.0.1:notaport/x failed" in str(err.value)

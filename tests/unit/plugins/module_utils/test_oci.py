@@ -17,10 +17,8 @@ class Answer:
     def __init__(self, status, body=None):
         self.status_code = status
         self.headers = {"Content-Type": OCI_INDEX} if status == 200 else {"Content-Type": "text/plain"}
-        self._body = body
-
-    def json(self):
-        return self._body
+        self.content = json.dumps(body).encode()
+        self.url = "https://registry.test/v2/repo/referrers"
 
 
 class RecordingRegistry(Registry):
@@ -77,3 +75,93 @@ def test_referrers_filter_by_artifact_type():
     registry = RecordingRegistry(api=False)
     assert registry.referrers("repo", DIGESTS[0], artifact_type="other/type") == []
     assert len(registry.referrers("repo", DIGESTS[0], artifact_type="x/y")) == 1
+
+
+class HeadAnswer:
+    def __init__(self, status=200, headers=None, content=b""):
+        self.status_code = status
+        self.headers = headers or {}
+        self.content = content
+        self.text = ""
+
+
+class LyingRegistry(Registry):
+    """Answers HEAD with the digest of another image, as a hostile registry may."""
+
+    def __init__(self, answers):
+        super(LyingRegistry, self).__init__(http=None, host="registry.test")
+        self.answers = answers
+        self.asked = []
+
+    def request(self, method, repository, path, **kwargs):
+        self.asked.append((method, path))
+        return self.answers.pop(0)
+
+
+def test_a_pinned_digest_is_never_exchanged_for_the_one_the_registry_names():
+    import pytest
+    from ansible_collections.signed.registry.plugins.module_utils._oci import RegistryError
+    asked, other = DIGESTS[0], DIGESTS[1]
+    registry = LyingRegistry([HeadAnswer(headers={"Docker-Content-Digest": other})])
+    with pytest.raises(RegistryError) as err:
+        registry.resolve("repo", asked)
+    assert "answered for repo@%s with another image (%s)" % (asked, other) in str(err.value)
+    assert LyingRegistry([HeadAnswer(headers={"Docker-Content-Digest": asked})]).resolve("repo", asked) == asked
+    assert LyingRegistry([HeadAnswer(status=404)]).resolve("repo", asked) is None
+    # A tag resolves to whatever the registry says it points at.
+    assert LyingRegistry([HeadAnswer(headers={"Docker-Content-Digest": other})]).resolve("repo", "v1") == other
+
+
+def test_a_pinned_digest_without_a_digest_header_is_checked_against_the_manifest():
+    import pytest
+    from ansible_collections.signed.registry.plugins.module_utils._oci import RegistryError, sha256_digest
+    manifest = b'{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json"}'
+    registry = LyingRegistry([HeadAnswer(), HeadAnswer(content=manifest)])
+    with pytest.raises(RegistryError) as err:
+        registry.resolve("repo", DIGESTS[0])
+    assert "refusing it" in str(err.value)
+    digest = sha256_digest(manifest)
+    assert LyingRegistry([HeadAnswer(), HeadAnswer(content=manifest)]).resolve("repo", digest) == digest
+
+
+class TokenHttp:
+    def __init__(self):
+        self.sent = []
+
+    def request(self, method, url, **kwargs):
+        self.sent.append((method, url, kwargs))
+        return HeadAnswer(status=201)
+
+
+def test_an_http_token_realm_for_an_https_registry_is_refused_before_any_credential_is_sent():
+    import pytest
+    from ansible_collections.signed.registry.plugins.module_utils._oci import RegistryError
+    http = TokenHttp()
+    registry = Registry(http, "registry.test", "user", "secret")
+    with pytest.raises(RegistryError) as err:
+        registry._answer('Bearer realm="http://registry.test/token",service="r"', "repository:x:pull")
+    assert "not HTTPS" in str(err.value)
+    assert http.sent == []
+
+
+def test_an_upload_elsewhere_gets_no_registry_credentials():
+    http = TokenHttp()
+
+    class Uploading(Registry):
+        def request(self, method, repository, path, **kwargs):
+            if method == "HEAD":
+                return HeadAnswer(status=404)
+            return HeadAnswer(status=202, headers={"Location": self.location})
+
+    for location, credentials in (("https://storage.example.com/upload/1?sig=x", False),
+                                  ("/v2/repo/blobs/uploads/1", True),
+                                  ("https://registry.test:443/v2/repo/blobs/uploads/2", True)):
+        registry = Uploading(http, "registry.test", "user", "secret")
+        registry.location = location
+        registry._basic = True
+        registry._tokens["repository:repo:pull,push"] = "token"
+        registry.push_blob("repo", b"data")
+        method, url, kwargs = http.sent[-1]
+        assert method == "PUT" and url.startswith(location if "://" in location else "https://registry.test" + location)
+        assert ("Authorization" in kwargs["headers"]) is credentials
+        assert (kwargs["auth"] is not None) is credentials

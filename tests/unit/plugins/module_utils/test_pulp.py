@@ -217,3 +217,64 @@ def test_wait_times_out_clearly():
         polling_client(server, timeout=3).wait("/t/1/")
     assert "still running after 3 s" in str(err.value)
     assert server.now < 5
+
+
+def test_hrefs_stay_on_pulp_url():
+    client = PulpClient(http=None, pulp_url="https://pulp.example.com:8443")
+    assert client.url("repositories/") == "https://pulp.example.com:8443/pulp/api/v3/repositories/"
+    assert client.url("/pulp/api/v3/tasks/1/") == "https://pulp.example.com:8443/pulp/api/v3/tasks/1/"
+    same = "https://pulp.example.com:8443/pulp/api/v3/x/?offset=200"
+    assert client.url(same) == same
+    # Pulp names itself by the Host a proxy sent it: the path is used, on pulp_url.
+    assert client.url("http://pulp-internal:24817/pulp/api/v3/x/?limit=200&offset=200") == \
+        "https://pulp.example.com:8443/pulp/api/v3/x/?limit=200&offset=200"
+    for elsewhere in ("https://evil.example.com/collect", "https://pulp.example.com:9999/other/path",
+                      "//evil.example.com/pulp", "file:///etc/passwd"):
+        with pytest.raises(PulpError):
+            client.url(elsewhere)
+
+
+@pytest.mark.parametrize("url", ["ftp://pulp", "pulp.example.com", "https://admin:secret@pulp.example.com"])
+def test_pulp_url_must_be_plain_http_or_https(url):
+    with pytest.raises(PulpError) as err:
+        PulpClient(http=None, pulp_url=url)
+    assert "secret" not in str(err.value)
+
+
+class SessionHttp:
+    """Records what PulpClient sends; answers a login with a session and CSRF cookie."""
+
+    def __init__(self):
+        import requests
+        self.session = requests.Session()
+        self.sent = []
+
+    def request(self, method, url, **kwargs):
+        self.sent.append((method, url, kwargs))
+
+        class Answer:
+            status_code = 200
+            content = b'{"results": [], "next": null}'
+            request = None
+        answer = Answer()
+        answer.url = url
+        if url.endswith("/login/") and method == "POST":
+            self.session.cookies.set("csrftoken", "csrf-1")
+            self.session.cookies.set("sessionid", "session-1")
+        return answer
+
+
+def test_one_login_per_run_credentials_per_request_and_a_logout_at_the_end():
+    http = SessionHttp()
+    client = PulpClient(http=http, pulp_url="http://pulp:24817", username="admin", password="pw")
+    client.list("repositories/")
+    client.list("remotes/")
+    client.logout()
+    client.logout()
+    methods = [(m, u.replace("http://pulp:24817/pulp/api/v3/", "")) for m, u, _ in http.sent]
+    assert methods == [("POST", "login/"), ("GET", "repositories/"), ("GET", "remotes/"), ("DELETE", "login/")]
+    assert http.sent[0][2]["auth"] == ("admin", "pw")
+    assert http.sent[1][2]["auth"] is None and http.sent[1][2]["headers"]["X-CSRFToken"] == "csrf-1"
+    assert http.sent[3][2]["writes"] is False  # a logout is no change, and runs in check mode too
+    # Nothing session-wide that another origin could receive.
+    assert http.session.auth is None and "X-CSRFToken" not in http.session.headers

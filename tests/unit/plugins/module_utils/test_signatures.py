@@ -191,3 +191,113 @@ def test_missing_required_annotation_is_rejected(key):
     Signer(key, sleep=lambda s: None).sign(registry, REPO, DIGEST, REF.name, {"a": "b"})
     [verdict] = verdicts(registry, key, annotations={"a": "c"})
     assert not verdict["accepted"] and "annotation a=c is required" in verdict["reason"]
+
+
+class MissingBlobRegistry(MemoryRegistry):
+    """A registry whose listed payloads may be missing (HTTP 404), counting blob requests."""
+
+    def __init__(self):
+        super(MissingBlobRegistry, self).__init__()
+        self.blob_requests = 0
+
+    def get_blob(self, repository, digest, max_size=None):
+        from ansible_collections.signed.registry.plugins.module_utils._http import HTTPError
+        self.blob_requests += 1
+        if digest not in self.blobs:
+            raise HTTPError("GET /v2/%s/blobs/%s returned HTTP 404" % (repository, digest), status=404)
+        return self.blobs[digest]
+
+
+def test_a_payload_that_404s_is_that_layers_rejection_and_the_valid_one_beside_it_counts(key):
+    from ansible_collections.signed.registry.plugins.module_utils._cosign import make_payload
+    registry = MissingBlobRegistry()
+    good = make_payload(REF.name, DIGEST)
+    missing = make_payload(REF.name, DIGEST, {"gone": "yes"})
+    layers = [signed_layer(key, missing), signed_layer(key, good)]
+    put_layers(registry, DIGEST, layers, [good])
+    registry.blobs.pop(sha256_digest(missing), None)
+    found = verdicts(registry, key)
+    assert [v["accepted"] for v in found] == [False, True]
+    assert found[0]["reason"] == "the payload %s could not be read: HTTP 404" % sha256_digest(missing)
+
+
+def test_many_layers_are_capped_and_rejections_listed_up_to_a_limit(key):
+    from ansible_collections.signed.registry.plugins.module_utils._signatures import (
+        MAX_REJECTIONS_LISTED,
+        MAX_SIGNATURE_LAYERS,
+    )
+    from ansible_collections.signed.registry.plugins.module_utils._cosign import make_payload
+    registry = MemoryRegistry()
+    other = generate_private_key()
+    payload = make_payload(REF.name, DIGEST)
+    # The same payload listed again and again, signed by a key nobody trusts.
+    layers = [signed_layer(other, payload) for _ in range(MAX_SIGNATURE_LAYERS + 50)]
+    put_layers(registry, DIGEST, layers, [payload])
+    counted = {"n": 0}
+    get_blob = registry.get_blob
+
+    def counting(repository, digest, max_size=None):
+        counted["n"] += 1
+        return get_blob(repository, digest, max_size)
+    registry.get_blob = counting
+    found = verdicts(registry, key)
+    assert len(found) == MAX_REJECTIONS_LISTED + 1
+    assert not any(v["accepted"] for v in found)
+    assert found[-1]["reason"] == "and %d more signatures that were not accepted" % (MAX_SIGNATURE_LAYERS + 1 - MAX_REJECTIONS_LISTED)
+    assert counted["n"] == MAX_SIGNATURE_LAYERS  # a layer past the cap is never fetched
+
+
+def test_a_blob_is_fetched_once_per_run_even_when_listed_many_times():
+    from ansible_collections.signed.registry.plugins.module_utils._oci import Registry
+
+    class Answer:
+        status_code = 200
+        headers = {}
+
+    class Counting(Registry):
+        def request(self, method, repository, path, **kwargs):
+            self.count = getattr(self, "count", 0) + 1
+            answer = Answer()
+            answer.content = b"payload"
+            return answer
+
+    registry = Counting(http=None, host="registry.test")
+    digest = sha256_digest(b"payload")
+    assert [registry.get_blob("repo", digest, max_size=1024) for _ in range(50)] == [b"payload"] * 50
+    assert registry.count == 1
+
+
+def _bundle_layer(registry, key, subjects):
+    from ansible_collections.signed.registry.plugins.module_utils._attestations import (
+        BUNDLE_MEDIA_TYPE,
+        INTOTO_PAYLOAD_TYPE,
+        make_envelope,
+    )
+    from ansible_collections.signed.registry.plugins.module_utils._cosign import COSIGN_SIGN_PREDICATE, go_json
+    assert INTOTO_PAYLOAD_TYPE
+    statement = go_json({"_type": "https://in-toto.io/Statement/v0.1", "predicateType": COSIGN_SIGN_PREDICATE,
+                         "subject": [{"name": n, "digest": {"sha256": d.split(":")[1]}} for n, d in subjects],
+                         "predicate": {}})
+    bundle = go_json({"mediaType": BUNDLE_MEDIA_TYPE, "verificationMaterial": {"publicKey": {"hint": "x"}},
+                      "dsseEnvelope": make_envelope(key, statement)})
+    registry.push_blob(REPO, bundle)
+    return {"mediaType": BUNDLE_MEDIA_TYPE, "size": len(bundle), "digest": sha256_digest(bundle)}
+
+
+def test_a_bundle_with_several_subjects_is_judged_by_the_subject_that_names_the_image(key):
+    from ansible_collections.signed.registry.plugins.module_utils._signatures import _check_bundle
+    rule = {"type": "matchRepository"}
+    other = "sha256:" + "c" * 64
+
+    def check(subjects):
+        registry = MemoryRegistry()
+        layer = _bundle_layer(registry, key, subjects)
+        return _check_bundle(registry, REPO, DIGEST, REF, layer, [key.public_key()], [key_id(key)], rule, {})
+
+    # The first subject satisfies the identity rule but names another image; the second names
+    # this image under another repository: the rule must judge the second.
+    verdict = check([(REF.name, other), ("127.0.0.1:5000/elsewhere/app", DIGEST)])
+    assert not verdict["accepted"] and verdict["claims"]["docker_reference"] == "127.0.0.1:5000/elsewhere/app"
+    assert check([("127.0.0.1:5000/elsewhere/app", other), (REF.name, DIGEST)])["accepted"]
+    twice = check([(REF.name, DIGEST), ("127.0.0.1:5000/elsewhere/app", DIGEST)])
+    assert not twice["accepted"] and "several names" in twice["reason"]
