@@ -65,8 +65,11 @@ def parse_challenge(header):
 class Registry:
     """One registry host: answers auth challenges once per scope and reuses the token."""
 
-    def __init__(self, http, host, username=None, password=None, plain_http=False):
+    def __init__(self, http, host, username=None, password=None, plain_http=False, headers=None):
+        """``headers`` go with every request to this registry (a Pulp session's CSRF token, when
+        the registry is the Pulp the session is logged in to)."""
         self.http = http
+        self.headers = headers if headers is not None else {}
         self.host = host
         self.base = "%s://%s" % ("http" if plain_http else "https", host)
         self.username = username
@@ -91,8 +94,8 @@ class Registry:
         scheme, params = parse_challenge(challenge)
         if scheme == "basic":
             if not self.username:
-                raise RegistryError("%s asks for a user name and password (registry_username, "
-                                    "registry_password)" % self.host)
+                raise RegistryError("%s asks for a user name and password, and this task has none for it "
+                                    "(registry_auth, auth_file, or registry_username and registry_password)" % self.host)
             self._basic = True
             return
         if scheme != "bearer" or "realm" not in params:
@@ -120,7 +123,7 @@ class Registry:
         """A request to /<api>/<repository>/<path>, answering one auth challenge if one comes."""
         scope = "repository:%s:%s" % (repository, "pull,push" if push else "pull")
         url = "%s/%s/%s/%s" % (self.base, api, repository, path)
-        headers = dict(kwargs.pop("headers", None) or {})
+        headers = dict(self.headers, **(kwargs.pop("headers", None) or {}))
         for attempt in (1, 2):
             response = self.http.request(method, url, headers=dict(headers, **self._auth_headers(scope)),
                                          auth=self._basic_auth(), expected=ANY_STATUS, **kwargs)
@@ -258,6 +261,7 @@ class Registry:
         # An upload may go to storage elsewhere (a presigned URL); the registry's credentials
         # go to the registry only.
         if same_origin(location, self.base):
+            headers.update(self.headers)
             headers.update(self._auth_headers(scope))
             auth = self._basic_auth()
         self.http.request("PUT", location + separator + "digest=" + digest, data=data,

@@ -122,6 +122,12 @@ class PulpClient:
         # Django checks the Referer of unsafe HTTPS requests against the host.
         self._headers["Referer"] = self.base + "/"
 
+    @property
+    def session_headers(self):
+        """What requests on the logged-in session carry besides its cookie (CSRF token, Referer);
+        filled in by the login, so a client made before it still gets them."""
+        return self._headers
+
     def logout(self):
         """End the session the login opened (Pulp keeps one for 14 days otherwise)."""
         if not self._session:

@@ -37,10 +37,16 @@ options:
     type: path
   passphrase:
     description:
-      - Passphrase that encrypts the private key (C(COSIGN_PASSWORD) for cosign). May be empty,
-        as cosign allows, which protects nothing.
+      - Passphrase that encrypts the private key (C(COSIGN_PASSWORD) for cosign).
+      - An empty passphrase protects nothing; it is refused unless O(allow_empty_passphrase=true).
     type: str
     required: true
+  allow_empty_passphrase:
+    description:
+      - Accept an empty O(passphrase), as cosign does when C(COSIGN_PASSWORD) is empty (for keys
+        that a vault or the file system protects instead).
+    type: bool
+    default: false
   import_key:
     description:
       - PEM text of an existing unencrypted private key (PKCS#8, SEC1 C(EC PRIVATE KEY) or
@@ -62,7 +68,8 @@ options:
         O(import_key) names another key; it fails, touching nothing, when the key does not decrypt.
       - V(fail) does the same, and also fails when O(import_key) names another key than the one in
         O(path).
-      - V(always) writes a new key on every run, replacing any existing one.
+      - V(always) writes a new key on every run, replacing any existing one (the files keep their
+        owner and group).
     type: str
     choices: [never, fail, always]
     default: never
@@ -177,6 +184,15 @@ def same_public_key(data, private_key):
         return False
 
 
+def owner_of(path):
+    """(uid, gid) of an existing file, which a replacement keeps; None for a new one."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_uid, info.st_gid) if os.geteuid() == 0 else None
+
+
 def choose_key(params, existing):
     """(key to keep or write, whether the private key file must be written)."""
     imported = None
@@ -202,6 +218,7 @@ def main():
         path=dict(type="path", required=True),
         public_key_path=dict(type="path"),
         passphrase=dict(type="str", required=True, no_log=True),
+        allow_empty_passphrase=dict(type="bool", default=False),
         import_key=dict(type="str", no_log=True),
         key_format=dict(type="str", default="sigstore", choices=["sigstore", "cosign"]),
         regenerate=dict(type="str", default="never", choices=["never", "fail", "always"]),
@@ -210,6 +227,9 @@ def main():
     with ModuleRun(argument_spec, secret_keys=("passphrase", "import_key"), requires=("cryptography", "PyNaCl")) as run:
         params = run.params
         path = params["path"]
+        if params["passphrase"] == "" and not params["allow_empty_passphrase"] and params["state"] == "present":
+            raise InvalidInput("passphrase is empty, which leaves the private key unprotected; set "
+                               "allow_empty_passphrase=true if that is meant")
         public_path = params["public_key_path"] or default_public_path(path)
         run.result.update(path=path, public_key_path=public_path, public_key=None, key_id=None)
         existing = read_bytes(path)
@@ -232,9 +252,10 @@ def main():
         key, write_private = choose_key(params, existing)
         write_public = write_private or not same_public_key(existing_public, key)
         if write_private and not run.check_mode:
-            write_atomic(path, encrypt_private_key(key, params["passphrase"], LABELS[params["key_format"]]), 0o600)
+            write_atomic(path, encrypt_private_key(key, params["passphrase"], LABELS[params["key_format"]]), 0o600,
+                         owner_of(path))
         if write_public and not run.check_mode:
-            write_atomic(public_path, public_key_pem(key), 0o644)
+            write_atomic(public_path, public_key_pem(key), 0o644, owner_of(public_path))
         # A private key others can read is a leak to stop, even when the key itself is right.
         fix_mode = not write_private and bool(os.stat(path).st_mode & 0o077)
         if fix_mode and not run.check_mode:

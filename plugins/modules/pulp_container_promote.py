@@ -217,8 +217,10 @@ def staging_registry(run, pulp, staging):
         raise PromotionError("container repository %r has no distribution, so its images cannot be verified "
                              "through the registry: give it one (private: true is fine)" % staging["name"])
     url = urlparse(run.params["pulp_url"])
+    # Pulp's session (cookie and CSRF token) instead of Basic auth: Pulp hashes a password on
+    # every request that carries one.
     registry = Registry(pulp.http, url.netloc, run.params["username"], run.params["password"],
-                        plain_http=url.scheme == "http")
+                        plain_http=url.scheme == "http", headers=pulp.session_headers)
     return registry, served[0]["base_path"]
 
 

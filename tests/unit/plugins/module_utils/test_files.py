@@ -97,3 +97,36 @@ def test_path_or_content_never_echoes_text_that_is_no_path():
         path_or_content("MHcCAQEEIBk\nsecretbody\n", "key")
     assert "secretbody" not in str(raised.value)
     assert "no file the value given" in str(raised.value)
+
+
+def test_a_dangling_symlink_is_not_written_through(tmp_path):
+    from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput
+    from ansible_collections.signed.registry.plugins.module_utils._files import replace_file
+    link = tmp_path / "policy.json"
+    link.symlink_to(tmp_path / "elsewhere" / "policy.json")
+    with pytest.raises(InvalidInput) as err:
+        replace_file(str(link), b"{}")
+    assert "does not exist: refusing to write through it" in str(err.value)
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_a_symlink_in_a_directory_others_may_write_is_not_written_through(tmp_path):
+    import os
+    from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput
+    from ansible_collections.signed.registry.plugins.module_utils._files import replace_file
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    target = tmp_path / "target.json"
+    target.write_bytes(b"old")
+    (shared / "policy.json").symlink_to(target)
+    os.chmod(str(shared), 0o777)
+    if os.stat(str(shared)).st_uid == 0:
+        os.chown(str(shared), 65534, 65534)  # as root: a directory another user owns
+    with pytest.raises(InvalidInput) as err:
+        replace_file(str(shared / "policy.json"), b"new")
+    assert "which other users may write to" in str(err.value)
+    assert target.read_bytes() == b"old"
+    # A link the host placed in a directory only its owner writes is followed, as before.
+    os.chmod(str(shared), 0o755)
+    replace_file(str(shared / "policy.json"), b"new")
+    assert target.read_bytes() == b"new"
