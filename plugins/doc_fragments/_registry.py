@@ -46,7 +46,7 @@ options:
   auth_file:
     description:
       - A containers C(auth.json) (what C(podman login) writes) or docker C(config.json)
-        (C(docker login)): the C(auth) of the entry for a host is used for that host.
+        (what C(docker login) writes). The C(auth) of the entry for a host is used for that host.
       - Entries for a repository path (C(host/namespace)) and credential helpers
         (C(credHelpers), C(credsStore)) are not used.
       - Defaults to the environment variable E(REGISTRY_AUTH_FILE), as podman and skopeo read it.

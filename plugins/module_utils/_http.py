@@ -294,6 +294,15 @@ class HttpClient:
                 # for (retries + 1) deadlines.
                 raise HTTPError("%s %s: no complete answer within %s s (request_timeout); stopped"
                                 % (method, url, self.timeout), method=method, url=url)
+            except requests.exceptions.SSLError as exc:
+                if _PLAIN_HTTP_ANSWER.search(str(exc)):
+                    # Not transient: asking again gets the same plain-HTTP answer.
+                    raise HTTPError("%s %s failed: the server answers plain HTTP, not HTTPS (for a registry, set "
+                                    "plain_http: true; for Pulp, give an http:// pulp_url)" % (method, url),
+                                    method=method, url=url)
+                if attempt > self.retries:
+                    raise HTTPError("%s %s failed after %d attempts: %s" % (method, url, attempt, _reason(exc)),
+                                    method=method, url=url)
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 if attempt > self.retries:
                     raise HTTPError("%s %s failed after %d attempts: %s" % (method, url, attempt, _reason(exc)),
@@ -334,8 +343,8 @@ class HttpClient:
                 if not same_origin(url, first_url):
                     # Credentials, cookies and the caller's headers were for the first origin.
                     session = self._elsewhere
-                    kwargs = dict(kwargs, auth=None, headers=dict((k, v) for k, v in (kwargs.get("headers") or {}).items()
-                                                                 if k.lower() == "accept"))
+                    kept = dict((k, v) for k, v in (kwargs.get("headers") or {}).items() if k.lower() == "accept")
+                    kwargs = dict(kwargs, auth=None, headers=kept)
             raise HTTPError("%s %s: more than %d redirects" % (method, first_url, MAX_REDIRECTS),
                             method=method, url=first_url)
         except (requests.exceptions.RequestException, OSError):
@@ -375,6 +384,9 @@ def _read_body(response, limit, method):
     response._content = b"".join(chunks)
     response._content_consumed = True
 
+
+# What OpenSSL says when the other side of a TLS handshake speaks plain HTTP.
+_PLAIN_HTTP_ANSWER = re.compile(r"WRONG_VERSION_NUMBER|record layer failure|http request", re.I)
 
 # The operating system's or TLS's own words, from deep inside urllib3's wrapped exceptions.
 _OS_REASON = re.compile(r"\[Errno -?\d+\] [^'\")(]+|\[SSL: [A-Z_]+\] [^'\"(]+")

@@ -442,8 +442,9 @@ def warn_about(run, reqs, version):
                             "until it does" % name)
     if version <= (5, 23) and any(req.get("type") == "sigstoreSigned" for req in reqs):
         run.module.warn("containers/image %s: Debian 12's skopeo 1.9 and podman 4.3 are built with sigstore "
-                        "verification disabled, and reject every image under sigstoreSigned there"
-                        % format_version(version))
+                        "verification disabled, and reject every image under sigstoreSigned there (use Debian 13, "
+                        "or signedBy with GPG keys; for a file meant for other hosts, set containers_image_version "
+                        "to theirs)" % format_version(version))
 
 
 def write(run, path, doc, existed):

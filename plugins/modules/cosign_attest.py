@@ -140,7 +140,6 @@ from ansible_collections.signed.registry.plugins.module_utils._cosign import (
 from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput
 from ansible_collections.signed.registry.plugins.module_utils._files import path_or_content, read_bytes
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, REGISTRY_CONNECTION_SPEC
-from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference
 
 
 def load_predicate(params):

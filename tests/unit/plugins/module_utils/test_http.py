@@ -216,7 +216,7 @@ class Hostile(BaseHTTPRequestHandler):
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()  # no length: the body ends when the connection closes
-            for _ in range(40):
+            for _chunk in range(40):
                 self.wfile.write(b" ")
                 self.wfile.flush()
                 time.sleep(0.3)
@@ -228,7 +228,7 @@ class Hostile(BaseHTTPRequestHandler):
             else:
                 self.send_header("Connection", "close")
             self.end_headers()
-            for _ in range(40):
+            for _chunk in range(40):
                 self.wfile.write(b"x" * 65536)
             return
         if self.path.startswith("/redirect"):
@@ -258,7 +258,7 @@ class Hostile(BaseHTTPRequestHandler):
 def hostile():
     from http.server import ThreadingHTTPServer
     servers = []
-    for _ in range(2):
+    for _server in range(2):
         httpd = ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
         httpd.daemon_threads = True
         httpd.seen = []
@@ -318,3 +318,11 @@ def test_a_request_that_cannot_be_sent_is_an_error_naming_it():
     with pytest.raises(HTTPError) as err:
         client().request("GET", "http://127.0.0.1:notaport/x")
     assert "GET http://127.0.0.1:notaport/x failed" in str(err.value)
+
+
+def test_https_to_a_plain_http_server_says_so_at_once(server):
+    http = client(retries=3)
+    with pytest.raises(HTTPError) as err:
+        http.request("GET", server.url.replace("http://", "https://") + "/v2/")
+    assert "the server answers plain HTTP, not HTTPS (for a registry, set plain_http: true" in str(err.value)
+    assert len(server.seen) == 0 and http.sleeps == []

@@ -271,7 +271,7 @@ def test_one_login_per_run_credentials_per_request_and_a_logout_at_the_end():
     client.list("remotes/")
     client.logout()
     client.logout()
-    methods = [(m, u.replace("http://pulp:24817/pulp/api/v3/", "")) for m, u, _ in http.sent]
+    methods = [(m, u.replace("http://pulp:24817/pulp/api/v3/", "")) for m, u, _kwargs in http.sent]
     assert methods == [("POST", "login/"), ("GET", "repositories/"), ("GET", "remotes/"), ("DELETE", "login/")]
     assert http.sent[0][2]["auth"] == ("admin", "pw")
     assert http.sent[1][2]["auth"] is None and http.sent[1][2]["headers"]["X-CSRFToken"] == "csrf-1"

@@ -231,7 +231,7 @@ def test_many_layers_are_capped_and_rejections_listed_up_to_a_limit(key):
     other = generate_private_key()
     payload = make_payload(REF.name, DIGEST)
     # The same payload listed again and again, signed by a key nobody trusts.
-    layers = [signed_layer(other, payload) for _ in range(MAX_SIGNATURE_LAYERS + 50)]
+    layers = [signed_layer(other, payload) for _layer in range(MAX_SIGNATURE_LAYERS + 50)]
     put_layers(registry, DIGEST, layers, [payload])
     counted = {"n": 0}
     get_blob = registry.get_blob
@@ -263,7 +263,7 @@ def test_a_blob_is_fetched_once_per_run_even_when_listed_many_times():
 
     registry = Counting(http=None, host="registry.test")
     digest = sha256_digest(b"payload")
-    assert [registry.get_blob("repo", digest, max_size=1024) for _ in range(50)] == [b"payload"] * 50
+    assert [registry.get_blob("repo", digest, max_size=1024) for _time in range(50)] == [b"payload"] * 50
     assert registry.count == 1
 
 
