@@ -58,6 +58,21 @@ def write_atomic(path, data, mode=0o600, owner=None):
         pass
 
 
+def check_link(path):
+    """Refuse a symbolic link that points nowhere, or that sits in a directory other users may
+    write to and root does not own; called before anything is decided, and again before writing."""
+    if not os.path.islink(path):
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    info = os.stat(directory)
+    if info.st_mode & stat.S_IWOTH and info.st_uid != 0:
+        raise InvalidInput("%s is a symbolic link in %s, which other users may write to: refusing to "
+                           "write through it" % (path, directory))
+    if not os.path.exists(path):
+        raise InvalidInput("%s is a symbolic link to %s, which does not exist: refusing to write "
+                           "through it" % (path, os.readlink(path)))
+
+
 def replace_file(path, data, default_mode=0o644):
     """Write a configuration file in one rename, keeping the mode and owner it had.
 
@@ -65,15 +80,7 @@ def replace_file(path, data, default_mode=0o644):
     not through a link that points nowhere, or that sits in a directory other users may write to
     and root does not own: whoever can plant such a link chooses what the write replaces.
     """
-    if os.path.islink(path):
-        directory = os.path.dirname(os.path.abspath(path))
-        info = os.stat(directory)
-        if info.st_mode & stat.S_IWOTH and info.st_uid != 0:
-            raise InvalidInput("%s is a symbolic link in %s, which other users may write to: refusing to "
-                               "write through it" % (path, directory))
-        if not os.path.exists(path):
-            raise InvalidInput("%s is a symbolic link to %s, which does not exist: refusing to write "
-                               "through it" % (path, os.readlink(path)))
+    check_link(path)
     target = os.path.realpath(path)
     mode, owner = default_mode, None
     if os.path.exists(target):

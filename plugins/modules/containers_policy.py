@@ -333,7 +333,7 @@ from ansible_collections.signed.registry.plugins.module_utils._containers_config
 )
 from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput, SignedRegistryError
 from ansible_collections.signed.registry.plugins.module_utils._identity import IDENTITY_ARGUMENT_SPEC
-from ansible_collections.signed.registry.plugins.module_utils._files import read_bytes, replace_file
+from ansible_collections.signed.registry.plugins.module_utils._files import check_link, read_bytes, replace_file
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun
 
 REQUIREMENT_SPEC = dict(
@@ -422,6 +422,7 @@ def check_scope(transport, scope, version, host):
 
 
 def load_existing(path, creating):
+    check_link(path)
     data = read_bytes(path)
     if data is None:
         directory = os.path.dirname(os.path.abspath(path))

@@ -167,7 +167,7 @@ from ansible_collections.signed.registry.plugins.module_utils._containers_config
     set_section,
 )
 from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput, SignedRegistryError
-from ansible_collections.signed.registry.plugins.module_utils._files import read_bytes, replace_file
+from ansible_collections.signed.registry.plugins.module_utils._files import check_link, read_bytes, replace_file
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun
 
 
@@ -228,6 +228,7 @@ def main():
         scope = section_scope(params)
         check_path(path, params["state"] == "present")
         run.result.update(path=path, section=None, file_removed=False)
+        check_link(path)
         data = read_bytes(path)
         before = load_existing(path, data)
         if params["state"] == "present":

@@ -58,6 +58,8 @@ def cases(env, work):
     regd = work / "registries.d"
     regd.mkdir(exist_ok=True)
     seed_image = "%s/fixtures/app:v1" % env["upstream_registry"]
+    dangling = work / "linked-policy.json"
+    dangling.symlink_to(work / "nowhere" / "policy.json")
     return [
         ("pulp_container_remote", "a URL Pulp cannot sync from", dict(pulp, name="bad", url="ftp://example.com", upstream_name="library/app"), None),
         ("pulp_container_distribution", "an absolute base path",
@@ -93,6 +95,20 @@ def cases(env, work):
          work / "new-policy.json"),
         ("containers_registries_d", "a lookaside that is not a URL",
          dict(path=str(regd / "x.yaml"), scope="registry.example.com", lookaside="/var/lib/sigstore"), regd / "x.yaml"),
+        ("pulp_container_remote", "credentials inside the URL (never echoed)",
+         dict(pulp, name="bad", url="https://robot:s3cret@registry.example.com", upstream_name="library/app"), None),
+        ("cosign_verify", "one registry_username for images on two registries",
+         dict(registry, images=[seed_image, "registry.example.com/app:v1"], public_keys=[env["seed_public_key"]],
+              plain_http=True), None),
+        ("cosign_verify", "an image pinned by a digest the registry does not have",
+         dict(images=["%s/fixtures/app@sha256:%s" % (env["upstream_registry"], "0" * 64)],
+              public_keys=[env["seed_public_key"]], plain_http=True), None),
+        ("cosign_verify", "HTTPS to a registry that speaks plain HTTP",
+         dict(images=[seed_image], public_keys=[env["seed_public_key"]]), None),
+        ("cosign_key", "an empty passphrase, not said to be meant",
+         dict(path=str(work / "empty.key"), passphrase=""), work / "empty.key"),
+        ("containers_policy", "a policy.json that is a dangling symbolic link",
+         dict(path=str(dangling), scope="registry.example.com", requirements=[{"type": "reject"}]), dangling),
     ]
 
 
