@@ -14,9 +14,9 @@ options:
     description:
       - Base URL of the Pulp API server, without the C(/pulp/api/v3/) path, for example
         C(https://pulp.example.com).
-      - If not set, the value of the E(PULP_URL) environment variable is used.
+      - If not set, the value of the E(PULP_URL) environment variable is used; one of them is
+        required.
     type: str
-    required: true
   username:
     description:
       - Pulp user to log in as. The module logs in once per run (C(/pulp/api/v3/login/)) and

@@ -23,7 +23,7 @@ from ansible_collections.signed.registry.plugins.module_utils._cosign import (
     NACL_IMPORT_ERROR,
 )
 from ansible_collections.signed.registry.plugins.module_utils._credentials import Credentials
-from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
+from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput, SignedRegistryError
 from ansible_collections.signed.registry.plugins.module_utils._http import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
@@ -42,7 +42,7 @@ LIBRARIES = {
 }
 
 PULP_CONNECTION_SPEC = dict(
-    pulp_url=dict(type="str", required=True, fallback=(env_fallback, ["PULP_URL"])),
+    pulp_url=dict(type="str", fallback=(env_fallback, ["PULP_URL"])),
     username=dict(type="str", fallback=(env_fallback, ["PULP_USERNAME"])),
     password=dict(type="str", no_log=True, fallback=(env_fallback, ["PULP_PASSWORD"])),
     validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["PULP_VALIDATE_CERTS"])),
@@ -191,6 +191,8 @@ class ModuleRun:
         return refs
 
     def pulp(self):
+        if not self.params.get("pulp_url"):
+            raise InvalidInput("pulp_url is required: set it, or the environment variable PULP_URL")
         pulp = PulpClient(self.http(), self.params["pulp_url"], self.params.get("username"),
                           self.params.get("password"), timeout=self.params.get("timeout") or 600)
         self._pulps.append(pulp)

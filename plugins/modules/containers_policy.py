@@ -99,8 +99,8 @@ options:
       key_data:
         description:
           - The public key itself, as its PEM text (or ASCII-armoured GPG text for V(signedBy)), for
-            example C("{{ lookup('file', 'org.pub') }}"). The module stores it base64-encoded as
-            C(keyData).
+            example read with the C(ansible.builtin.file) lookup as in the examples. The module stores
+            it base64-encoded as C(keyData).
         type: str
       key_datas:
         description:

@@ -145,6 +145,7 @@ file_removed:
   description: Whether the file was (or, in check mode, would be) removed because no section was left in it.
   returned: always
   type: bool
+  sample: false
 backup_file:
   description: Path of the copy made of the file before it was changed.
   returned: when O(backup=true) and the file changed

@@ -144,10 +144,12 @@ path:
   description: Path of the private key file.
   returned: always
   type: str
+  sample: /etc/containers/keys/org.key
 public_key_path:
   description: Path of the public key file.
   returned: always
   type: str
+  sample: /etc/containers/keys/org.pub
 """
 
 import os

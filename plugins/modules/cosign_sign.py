@@ -153,6 +153,7 @@ key_id:
   description: C(sha256:) and the hex SHA-256 of the signing key's DER public key.
   returned: always
   type: str
+  sample: sha256:90c28d690e67bfe77c05d5cf50080325545eba03a2ea4a3170fe3cd542c8a6d4
 """
 
 from ansible_collections.signed.registry.plugins.module_utils._cosign import (

@@ -38,6 +38,13 @@ extends_documentation_fragment:
   - signed.registry._registry.ACTION_GROUP
   - signed.registry._attributes
   - signed.registry._attributes.INFO
+seealso:
+  - module: signed.registry.cosign_verify
+  - module: signed.registry.cosign_verify_attestation
+  - module: signed.registry.atomic_verify
+  - name: cosign tree
+    description: The cosign command this module answers like, without cosign.
+    link: https://github.com/sigstore/cosign/blob/main/doc/cosign_tree.md
 """
 
 EXAMPLES = r"""

@@ -170,20 +170,26 @@ copied:
   returned: always
   type: list
   elements: str
+  sample: ["v1", "v2", "sha256-1eb98edfaff72b2ce6a1ed43a4b5c370d97d8f2d699ccf3ebd20aeffcc013c85.sig"]
 removed:
   description: Tags removed from the published repository.
   returned: always
   type: list
   elements: str
+  sample: ["v0"]
 repository_version:
   description: The published repository's latest version after the run (href and number); null in check mode for a new repository.
   returned: always
   type: dict
+  sample:
+    pulp_href: /pulp/api/v3/repositories/container/container/0190c5f4-6f1b-7a2e-8c43-2f5e0d1b7a11/versions/3/
+    number: 3
 resigned:
   description: Digests that got a signature by O(resign.key) in this run.
   returned: when O(resign) is set
   type: list
   elements: str
+  sample: ["sha256:1eb98edfaff72b2ce6a1ed43a4b5c370d97d8f2d699ccf3ebd20aeffcc013c85"]
 """
 
 from ansible_collections.signed.registry.plugins.module_utils._cosign import load_signing_key

@@ -134,6 +134,7 @@ task:
   description: The href of the signing task; null when nothing was signed or in check mode.
   returned: always
   type: str
+  sample: /pulp/api/v3/tasks/0190c5f7-2a4d-7f10-9b8e-5c1d2e3f4a5b/
 repository_version:
   description: The repository version holding the signatures (the new one when the run signed).
   returned: always
@@ -148,6 +149,19 @@ repository_version:
     content_summary:
       description: Counts of content by type, C(added), C(removed) and C(present) in that version.
       type: dict
+  sample:
+    pulp_href: /pulp/api/v3/repositories/container/container/0190c5f4-6f1b-7a2e-8c43-2f5e0d1b7a11/versions/2/
+    number: 2
+    content_summary:
+      added:
+        container.signature:
+          count: 2
+      removed: {}
+      present:
+        container.signature:
+          count: 2
+        container.tag:
+          count: 2
 """
 
 from ansible_collections.signed.registry.plugins.module_utils._atomic import (
