@@ -92,7 +92,7 @@ molecule: bootstrap
 		if bash tests/molecule/run.sh $$s; then passed=$$((passed + 1)); else failed=$$((failed + 1)); fi; \
 	done; echo "molecule: $$passed passed, $$failed failed"; test $$failed -eq 0
 
-docs-check: bootstrap venv
+docs-check: bootstrap venv $(LINT_VENV)/.installed
 	SR_BIN=$(BIN) bash tests/utils/build_and_doc.sh 2>/dev/null
 
 # A bare Debian 12 container: make bootstrap, then make collection and make venv in it (~40 s;

@@ -58,6 +58,4 @@ notes:
   - All modules of this collection that talk to the Pulp API are in the action group
     C(signed.registry.pulp), so the connection options can be set once with
     C(module_defaults).
-requirements:
-  - requests
 """

@@ -73,9 +73,6 @@ options:
 notes:
   - The signature modules of this collection are in the action group C(signed.registry.registry),
     so the registry options can be set once with C(module_defaults).
-requirements:
-  - requests
-  - cryptography
 """
 
     ACTION_GROUP = r"""

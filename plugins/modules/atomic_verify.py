@@ -32,9 +32,6 @@ description:
   - Read-only, so it behaves the same in check mode.
 author:
   - Signed Registry Maintainers (@signed-registry)
-requirements:
-  - pysequoia (Sequoia OpenPGP, which Pulp uses too; verifies without a gpg binary or keyring, and
-    raises on anything it does not accept)
 options:
   images:
     description: Images to verify, by tag or digest. Tags are resolved to digests first.
@@ -66,6 +63,9 @@ extends_documentation_fragment:
   - signed.registry._registry.ACTION_GROUP
   - signed.registry._attributes
   - signed.registry._attributes.INFO
+  - signed.registry._requirements
+  - signed.registry._requirements.REQUESTS
+  - signed.registry._requirements.PYSEQUOIA
 seealso:
   - module: signed.registry.cosign_verify
   - module: signed.registry.image_signatures_info

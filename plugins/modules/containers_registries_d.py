@@ -78,6 +78,8 @@ options:
     default: false
 extends_documentation_fragment:
   - signed.registry._attributes
+  - signed.registry._requirements
+  - signed.registry._requirements.PYYAML
 attributes:
   check_mode:
     support: full
@@ -89,8 +91,6 @@ attributes:
     support: full
   platform:
     platforms: posix
-requirements:
-  - PyYAML (a dependency of ansible-core)
 seealso:
   - module: signed.registry.containers_policy
   - name: containers-registries.d(5)

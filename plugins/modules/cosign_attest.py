@@ -65,6 +65,10 @@ extends_documentation_fragment:
   - signed.registry._registry
   - signed.registry._registry.ACTION_GROUP
   - signed.registry._attributes
+  - signed.registry._requirements
+  - signed.registry._requirements.REQUESTS
+  - signed.registry._requirements.CRYPTOGRAPHY
+  - signed.registry._requirements.PYNACL
 attributes:
   check_mode:
     support: full
@@ -72,8 +76,6 @@ attributes:
     support: none
   idempotent:
     support: full
-requirements:
-  - PyNaCl
 seealso:
   - module: signed.registry.cosign_verify_attestation
   - module: signed.registry.image_signatures_info

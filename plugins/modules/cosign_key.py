@@ -80,6 +80,9 @@ options:
     default: present
 extends_documentation_fragment:
   - signed.registry._attributes
+  - signed.registry._requirements
+  - signed.registry._requirements.CRYPTOGRAPHY
+  - signed.registry._requirements.PYNACL
 attributes:
   check_mode:
     support: full
@@ -93,9 +96,6 @@ attributes:
       - Idempotent unless O(regenerate=always).
   platform:
     platforms: posix
-requirements:
-  - cryptography
-  - PyNaCl
 seealso:
   - module: signed.registry.cosign_sign
   - module: signed.registry.cosign_verify

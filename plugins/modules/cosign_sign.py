@@ -85,8 +85,10 @@ extends_documentation_fragment:
   - signed.registry._registry.ACTION_GROUP
   - signed.registry._attributes
   - signed.registry._attributes.ALL
-requirements:
-  - PyNaCl
+  - signed.registry._requirements
+  - signed.registry._requirements.REQUESTS
+  - signed.registry._requirements.CRYPTOGRAPHY
+  - signed.registry._requirements.PYNACL
 seealso:
   - module: signed.registry.cosign_key
   - module: signed.registry.cosign_verify

@@ -64,6 +64,9 @@ extends_documentation_fragment:
   - signed.registry._registry.ACTION_GROUP
   - signed.registry._attributes
   - signed.registry._attributes.INFO
+  - signed.registry._requirements
+  - signed.registry._requirements.REQUESTS
+  - signed.registry._requirements.CRYPTOGRAPHY
 seealso:
   - module: signed.registry.cosign_sign
   - module: signed.registry.cosign_key

@@ -46,6 +46,9 @@ extends_documentation_fragment:
   - signed.registry._registry.ACTION_GROUP
   - signed.registry._attributes
   - signed.registry._attributes.INFO
+  - signed.registry._requirements
+  - signed.registry._requirements.REQUESTS
+  - signed.registry._requirements.CRYPTOGRAPHY
 seealso:
   - module: signed.registry.cosign_attest
   - module: signed.registry.cosign_verify

@@ -38,6 +38,8 @@ extends_documentation_fragment:
   - signed.registry._registry.ACTION_GROUP
   - signed.registry._attributes
   - signed.registry._attributes.INFO
+  - signed.registry._requirements
+  - signed.registry._requirements.REQUESTS
 seealso:
   - module: signed.registry.cosign_verify
   - module: signed.registry.cosign_verify_attestation

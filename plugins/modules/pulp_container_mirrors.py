@@ -149,6 +149,8 @@ extends_documentation_fragment:
   - signed.registry._pulp
   - signed.registry._attributes
   - signed.registry._attributes.PULP
+  - signed.registry._requirements
+  - signed.registry._requirements.REQUESTS
 attributes:
   check_mode:
     support: partial

@@ -93,6 +93,10 @@ extends_documentation_fragment:
   - signed.registry._pulp
   - signed.registry._attributes
   - signed.registry._attributes.PULP
+  - signed.registry._requirements
+  - signed.registry._requirements.REQUESTS
+  - signed.registry._requirements.CRYPTOGRAPHY
+  - signed.registry._requirements.PYNACL
 attributes:
   check_mode:
     support: full

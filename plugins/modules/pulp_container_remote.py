@@ -141,6 +141,8 @@ extends_documentation_fragment:
   - signed.registry._attributes
   - signed.registry._attributes.ALL
   - signed.registry._attributes.PULP
+  - signed.registry._requirements
+  - signed.registry._requirements.REQUESTS
 seealso:
   - module: signed.registry.pulp_container_repository
   - module: signed.registry.pulp_container_sync

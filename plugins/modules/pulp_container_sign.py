@@ -30,8 +30,6 @@ description:
     M(signed.registry.cosign_sign).
 author:
   - Signed Registry Maintainers (@signed-registry)
-requirements:
-  - pysequoia (checks the signatures already served; see M(signed.registry.atomic_verify))
 options:
   repository:
     description: Name of the container repository whose tags to sign.
@@ -61,6 +59,9 @@ extends_documentation_fragment:
   - signed.registry._pulp
   - signed.registry._attributes
   - signed.registry._attributes.PULP
+  - signed.registry._requirements
+  - signed.registry._requirements.REQUESTS
+  - signed.registry._requirements.PYSEQUOIA
 attributes:
   check_mode:
     support: full

@@ -24,4 +24,15 @@ if [ "$count" -ne "$expected" ]; then
     echo "ansible-doc listed $count modules from $(basename "$tarball"), the tree has $expected" >&2
     exit 1
 fi
-echo "built $(basename "$tarball") ($(du -h "$tarball" | cut -f1)), installed it, ansible-doc rendered $count modules"
+# What ansible-builder finds in the installed collection for an execution environment: every
+# package of requirements.txt, and the system packages of bindep.txt.
+builder=${SR_BUILDER:-$here/build/lint-venv/bin/ansible-builder}
+introspected=$("$builder" introspect --sanitize "$work/collections")
+while read -r requirement; do
+    name=${requirement%%[<>=]*}
+    grep -qi "^- '${name}[<>= ]" <<<"$introspected" ||
+        { echo "ansible-builder introspect does not list $name from requirements.txt:"; echo "$introspected"; exit 1; }
+done < <(grep -v '^#' "$here/requirements.txt" | grep .)
+grep -q "libffi-dev" <<<"$introspected" ||
+    { echo "ansible-builder introspect does not list bindep.txt's packages:"; echo "$introspected"; exit 1; }
+echo "built $(basename "$tarball") ($(du -h "$tarball" | cut -f1)), installed it, ansible-doc rendered $count modules, ansible-builder introspect lists its Python and system requirements"
