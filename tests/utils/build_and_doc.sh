@@ -24,6 +24,9 @@ if [ "$count" -ne "$expected" ]; then
     echo "ansible-doc listed $count modules from $(basename "$tarball"), the tree has $expected" >&2
     exit 1
 fi
+# The site playbook runs by its name from the installed collection, with the example inventory.
+"$bin/ansible-playbook" --syntax-check -i "$here/playbooks/inventory/example.yml" signed.registry.site >/dev/null ||
+    { echo "ansible-playbook signed.registry.site does not pass --syntax-check from the installed collection"; exit 1; }
 # What ansible-builder finds in the installed collection for an execution environment: every
 # package of requirements.txt, and the system packages of bindep.txt.
 builder=${SR_BUILDER:-$here/build/lint-venv/bin/ansible-builder}
@@ -35,4 +38,4 @@ while read -r requirement; do
 done < <(grep -v '^#' "$here/requirements.txt" | grep .)
 grep -q "libffi-dev" <<<"$introspected" ||
     { echo "ansible-builder introspect does not list bindep.txt's packages:"; echo "$introspected"; exit 1; }
-echo "built $(basename "$tarball") ($(du -h "$tarball" | cut -f1)), installed it, ansible-doc rendered $count modules, ansible-builder introspect lists its Python and system requirements"
+echo "built $(basename "$tarball") ($(du -h "$tarball" | cut -f1)), installed it, ansible-doc rendered $count modules, ansible-builder introspect lists its Python and system requirements, signed.registry.site passes --syntax-check"
