@@ -70,6 +70,12 @@ lint: bootstrap collection $(LINT_VENV)/.installed
 units: bootstrap collection
 	cd $(COLLECTIONS) && $(BIN)/python -m pytest -q -p no:cacheprovider ansible_collections/signed/registry/tests/unit
 
+# The ansible-core releases still supported upstream beside the one above (2.19 on Python 3.11):
+# sanity and units on each, on a Python it supports (pyenv's where PATH has none).
+COMPAT ?= 2.20:3.12 2.21:3.13
+compat: bootstrap collection
+	SR_COLLECTION=$(COLL) bash tests/utils/compat.sh $(COMPAT)
+
 env-up: bootstrap venv
 	bash tests/env/clients.sh
 	SR_PYTHON=$(BIN)/python bash tests/env/up.sh
@@ -101,7 +107,7 @@ bare-check: bootstrap
 	bash tests/utils/bare_machine.sh
 
 # The test services are started for the integration run and stopped whatever its outcome.
-test: bootstrap sanity lint units docs-check bare-check
+test: bootstrap sanity lint units compat docs-check bare-check
 	$(MAKE) env-up
 	status=0; $(MAKE) integration || status=$$?; $(MAKE) env-down; exit $$status
 	$(MAKE) molecule
