@@ -35,7 +35,6 @@ PY_PACKAGES=(
     "molecule-plugins[podman]==26.10.*"
     "requests>=2.25"
     "cryptography>=41"
-    "jmespath>=1.0"
     # The rest of requirements.txt: verify steps run the signing and verifying modules too.
     "PyNaCl>=1.5"
     "pysequoia>=0.1.30"
