@@ -115,6 +115,10 @@ test: bootstrap sanity lint units compat docs-check bare-check
 # The quick start: playbooks/site.yml, the whole chain, in podman systemd containers (the
 # molecule scenario extensions/molecule/site; it prints the summary, then removes the containers).
 demo: bootstrap
+	@echo "[demo] playbooks/site.yml on two podman containers, about 10 minutes on 2 cores the first time:"
+	@echo "[demo]   Debian 13 image and molecule (first time only, ~2 min), Pulp installed in the registry"
+	@echo "[demo]   container (~4 min), mirrors, verification, signing and the pulls (~2 min; the summary"
+	@echo "[demo]   ends this part), the same playbook again, which must change nothing (~2 min), cleanup."
 	bash tests/molecule/run.sh site
 
 # playbooks/demo.yml, the mirrors of the README's worked example, against the test services.
