@@ -220,7 +220,7 @@ def main():
         path=dict(type="path", required=True),
         public_key_path=dict(type="path"),
         passphrase=dict(type="str", required=True, no_log=True),
-        allow_empty_passphrase=dict(type="bool", default=False),
+        allow_empty_passphrase=dict(type="bool", default=False, no_log=False),
         import_key=dict(type="str", no_log=True),
         key_format=dict(type="str", default="sigstore", choices=["sigstore", "cosign"]),
         regenerate=dict(type="str", default="never", choices=["never", "fail", "always"]),
