@@ -14,10 +14,13 @@ DIGESTS = ["sha256:" + ("%x" % i) * 64 for i in range(1, 9)]
 
 
 class Answer:
-    def __init__(self, status, body=None):
+    """A response whose body the HTTP layer has read."""
+
+    def __init__(self, status=200, headers=None, content=b""):
         self.status_code = status
-        self.headers = {"Content-Type": OCI_INDEX} if status == 200 else {"Content-Type": "text/plain"}
-        self.content = json.dumps(body).encode()
+        self.headers = headers or {}
+        self.content = content
+        self.text = ""
         self.url = "https://registry.test/v2/repo/referrers"
 
 
@@ -38,7 +41,9 @@ class RecordingRegistry(Registry):
     def request(self, method, repository, path, **kwargs):
         with self._asked_lock:
             self.asked.append(path)
-        return Answer(200, self.index(path.split("/", 1)[1])) if self.api else Answer(404)
+        if not self.api:
+            return Answer(404, {"Content-Type": "text/plain"})
+        return Answer(200, {"Content-Type": OCI_INDEX}, json.dumps(self.index(path.split("/", 1)[1])).encode())
 
     def get_manifest(self, repository, reference, accept=None):
         with self._asked_lock:
@@ -77,14 +82,6 @@ def test_referrers_filter_by_artifact_type():
     assert len(registry.referrers("repo", DIGESTS[0], artifact_type="x/y")) == 1
 
 
-class HeadAnswer:
-    def __init__(self, status=200, headers=None, content=b""):
-        self.status_code = status
-        self.headers = headers or {}
-        self.content = content
-        self.text = ""
-
-
 class LyingRegistry(Registry):
     """Answers HEAD with the digest of another image, as a hostile registry may."""
 
@@ -102,26 +99,26 @@ def test_a_pinned_digest_is_never_exchanged_for_the_one_the_registry_names():
     import pytest
     from ansible_collections.signed.registry.plugins.module_utils._oci import RegistryError
     asked, other = DIGESTS[0], DIGESTS[1]
-    registry = LyingRegistry([HeadAnswer(headers={"Docker-Content-Digest": other})])
+    registry = LyingRegistry([Answer(headers={"Docker-Content-Digest": other})])
     with pytest.raises(RegistryError) as err:
         registry.resolve("repo", asked)
     assert "answered for repo@%s with another image (%s)" % (asked, other) in str(err.value)
-    assert LyingRegistry([HeadAnswer(headers={"Docker-Content-Digest": asked})]).resolve("repo", asked) == asked
-    assert LyingRegistry([HeadAnswer(status=404)]).resolve("repo", asked) is None
+    assert LyingRegistry([Answer(headers={"Docker-Content-Digest": asked})]).resolve("repo", asked) == asked
+    assert LyingRegistry([Answer(status=404)]).resolve("repo", asked) is None
     # A tag resolves to whatever the registry says it points at.
-    assert LyingRegistry([HeadAnswer(headers={"Docker-Content-Digest": other})]).resolve("repo", "v1") == other
+    assert LyingRegistry([Answer(headers={"Docker-Content-Digest": other})]).resolve("repo", "v1") == other
 
 
 def test_a_pinned_digest_without_a_digest_header_is_checked_against_the_manifest():
     import pytest
     from ansible_collections.signed.registry.plugins.module_utils._oci import RegistryError, sha256_digest
     manifest = b'{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json"}'
-    registry = LyingRegistry([HeadAnswer(), HeadAnswer(content=manifest)])
+    registry = LyingRegistry([Answer(), Answer(content=manifest)])
     with pytest.raises(RegistryError) as err:
         registry.resolve("repo", DIGESTS[0])
     assert "refusing it" in str(err.value)
     digest = sha256_digest(manifest)
-    assert LyingRegistry([HeadAnswer(), HeadAnswer(content=manifest)]).resolve("repo", digest) == digest
+    assert LyingRegistry([Answer(), Answer(content=manifest)]).resolve("repo", digest) == digest
 
 
 class TokenHttp:
@@ -130,7 +127,7 @@ class TokenHttp:
 
     def request(self, method, url, **kwargs):
         self.sent.append((method, url, kwargs))
-        return HeadAnswer(status=201)
+        return Answer(status=201)
 
 
 def test_an_http_token_realm_for_an_https_registry_is_refused_before_any_credential_is_sent():
@@ -150,8 +147,8 @@ def test_an_upload_elsewhere_gets_no_registry_credentials():
     class Uploading(Registry):
         def request(self, method, repository, path, **kwargs):
             if method == "HEAD":
-                return HeadAnswer(status=404)
-            return HeadAnswer(status=202, headers={"Location": self.location})
+                return Answer(status=404)
+            return Answer(status=202, headers={"Location": self.location})
 
     for location, credentials in (("https://storage.example.com/upload/1?sig=x", False),
                                   ("/v2/repo/blobs/uploads/1", True),
