@@ -290,18 +290,13 @@ def describe(entry):
 
 
 def verify_entries(entries, certs, digest, image_reference, identity_rule=None):
-    """(accepted, rejected) lists of the results shown to the user."""
-    accepted, rejected = [], []
+    """The verdict on every entry: ``accepted``, ``reason`` and what check_signature learnt."""
+    verdicts = []
     for entry in entries:
-        shown = {"format": "atomic", "source": entry["source"], "name": entry["name"]}
+        verdict = {"format": "atomic", "source": entry["source"], "name": entry["name"]}
         if entry["problem"]:
-            shown.update(reason=entry["problem"], key_fingerprint=None, signing_key=None, claims=None)
-            rejected.append(shown)
-            continue
-        verdict = check_signature(entry["blob"], certs, digest, image_reference, identity_rule)
-        ok = verdict.pop("accepted")
-        if ok:
-            verdict.pop("reason")
-        shown.update(verdict)
-        (accepted if ok else rejected).append(shown)
-    return accepted, rejected
+            verdict.update(accepted=False, reason=entry["problem"], key_fingerprint=None, signing_key=None, claims=None)
+        else:
+            verdict.update(check_signature(entry["blob"], certs, digest, image_reference, identity_rule))
+        verdicts.append(verdict)
+    return verdicts

@@ -28,7 +28,6 @@ from ansible_collections.signed.registry.plugins.module_utils._cosign import (
     parse_statement,
     public_key_der,
     sign,
-    subject_names_digest,
     verify_envelope,
 )
 from ansible_collections.signed.registry.plugins.module_utils._oci import OCI_INDEX, OCI_MANIFEST, RegistryError, sha256_digest
@@ -37,10 +36,8 @@ from ansible_collections.signed.registry.plugins.module_utils._signatures import
     SIGNATURE_ANNOTATION,
     SignatureError,
     Signer,
-    capped,
     fetch_payload,
     layer_identity,
-    listed,
     read_signature_layers,
     referrer_manifests,
 )
@@ -225,59 +222,6 @@ class Attester(Signer):
             index["manifests"] = entries
             registry.put_manifest(repository, tag, go_json(index), OCI_INDEX)
         raise SignatureError("the referrers tag %s of %s kept changing under concurrent writers" % (tag, repository))
-
-
-# -- verification --------------------------------------------------------------------------------
-
-
-def verify_attestations(registry, repository, digest, public_keys, key_ids, predicate_type=None):
-    """Every attestation attached to the image (legacy .att and bundle referrers): accepted ones
-    with their statement, rejected ones with the reason. Bundle-format signatures are left out."""
-    results = []
-    for layer in capped(read_signature_layers(registry, repository, digest, "att"), results, signature_tag(digest, "att")):
-        if layer.get("mediaType") != DSSE_MEDIA_TYPE:
-            continue
-        result = _check(registry, repository, digest, layer, public_keys, key_ids, predicate_type,
-                        lambda data: json.loads(data.decode("utf-8")), "legacy")
-        if result is not None:
-            results.append(result)
-    for manifest in referrer_manifests(registry, repository, digest):
-        layers = manifest.get("layers") if isinstance(manifest.get("layers"), list) else []
-        for layer in capped(layers, results, "a referrer"):
-            if isinstance(layer, dict) and layer.get("mediaType") in BUNDLE_MEDIA_TYPES:
-                result = _check(registry, repository, digest, layer, public_keys, key_ids, predicate_type,
-                                parse_bundle, "bundle")
-                if result is not None:
-                    results.append(result)
-    return listed(results)
-
-
-def _check(registry, repository, digest, layer, public_keys, key_ids, predicate_type, unwrap, fmt):
-    result = {"layer": layer.get("digest"), "format": fmt, "accepted": False, "key_id": None,
-              "predicate_type": (layer.get("annotations") or {}).get(PREDICATE_ANNOTATION), "predicate": None,
-              "reason": None}
-    try:
-        envelope = unwrap(fetch_payload(registry, repository, layer, MAX_ATTESTATION_SIZE))
-        statement = parse_statement(*parse_envelope(envelope)[:2])
-    except (SignatureError, RegistryError, PayloadError, ValueError, UnicodeDecodeError) as exc:
-        result["reason"] = "the attestation cannot be read: %s" % exc
-        return result
-    result["predicate_type"] = statement["predicate_type"]
-    if statement["predicate_type"] == COSIGN_SIGN_PREDICATE:
-        return None
-    if predicate_type and statement["predicate_type"] != predicate_type:
-        return None
-    index = verify_envelope(envelope, public_keys)
-    if index is None:
-        result["reason"] = "the DSSE signature does not verify with any of the given public keys"
-        return result
-    result["key_id"] = key_ids[index]
-    if not subject_names_digest(statement["subjects"], digest):
-        result["reason"] = "the statement's subject is not this image (%s)" % digest
-        return result
-    result["predicate"] = statement["predicate"]
-    result["accepted"] = True
-    return result
 
 
 # -- what is attached ----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import fnmatch
 
 from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
 from ansible_collections.signed.registry.plugins.module_utils._pulp_container import COMPANION_TAG
-from ansible_collections.signed.registry.plugins.module_utils._signatures import verify_image
+from ansible_collections.signed.registry.plugins.module_utils._verification import SIGNATURE_CHECKS, Image, verdicts
 
 COMPANION_SUFFIXES = (".sig", ".att", ".sbom", "")
 TAGS = "content/container/tags/"
@@ -60,7 +60,7 @@ class VersionContent:
         return found
 
 
-def verify_tags(registry, repository, content, tags, public_keys, key_ids, identity_rule, annotations):
+def verify_tags(registry, repository, content, tags, trust):
     """Per tag: digest, whether it (and every platform manifest it lists) verified, and why not."""
     results = []
     for tag in tags:
@@ -68,10 +68,9 @@ def verify_tags(registry, repository, content, tags, public_keys, key_ids, ident
         reference = "%s/%s:%s" % (registry.host, repository, tag)
         entry = {"tag": tag, "digest": digest, "platforms": content.platforms(tag), "verified": False, "reason": None}
         for checked in [digest] + entry["platforms"]:
-            verdicts = verify_image(registry, repository, checked, reference, public_keys, key_ids,
-                                    identity_rule, annotations)
-            if not any(v["accepted"] for v in verdicts):
-                reasons = "; ".join(v["reason"] for v in verdicts) or "no signatures found"
+            found = verdicts(Image(registry, repository, checked, reference), trust, SIGNATURE_CHECKS)
+            if not any(v["accepted"] for v in found):
+                reasons = "; ".join(v["reason"] for v in found) or "no signatures found"
                 entry["reason"] = ("%s: %s" % (checked, reasons)) if checked != digest else reasons
                 break
         else:

@@ -18,28 +18,16 @@ import random
 import time
 
 from ansible_collections.signed.registry.plugins.module_utils._cosign import (
-    BUNDLE_MEDIA_TYPES,
-    COSIGN_SIGN_PREDICATE,
     SIGNATURE_ANNOTATION,
     SIMPLESIGNING_MEDIA_TYPE,
-    PayloadError,
     go_json,
     key_id,
-    load_public_key,
     make_payload,
-    parse_bundle,
-    parse_envelope,
-    parse_payload,
-    parse_statement,
     sign,
-    subject_names_digest,
     verify,
-    verify_envelope,
 )
-from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput, SignedRegistryError
-from ansible_collections.signed.registry.plugins.module_utils._files import path_or_content
+from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
 from ansible_collections.signed.registry.plugins.module_utils._http import HTTPError
-from ansible_collections.signed.registry.plugins.module_utils._identity import check_identity_rule, claims_problem, identity_problem
 from ansible_collections.signed.registry.plugins.module_utils._oci import (
     DOCKER_MANIFEST,
     INDEX_TYPES,
@@ -53,10 +41,6 @@ OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 ZERO_TIME = "0001-01-01T00:00:00Z"
 # A simple-signing payload is a few hundred bytes; anything large is an attack on the verifier.
 MAX_PAYLOAD_SIZE = 64 * 1024
-# An image has a handful of signatures; a signature manifest with more layers than this is read
-# no further (the rest are one rejection), and results list this many rejections at most.
-MAX_SIGNATURE_LAYERS = 128
-MAX_REJECTIONS_LISTED = 20
 MAX_BUNDLE_SIZE = 1024 * 1024
 COSIGN_SIG_ARTIFACT = "application/vnd.dev.cosign.artifact.sig.v1+json"
 # Concurrent signers overwrite each other's .sig manifest; re-read until ours has stayed put.
@@ -163,7 +147,7 @@ def layer_identity(layer):
     return layer.get("digest"), (layer.get("annotations") or {}).get(SIGNATURE_ANNOTATION)
 
 
-def signed_by(layer, payload, public_keys):
+def signing_key_index(layer, payload, public_keys):
     """Index of the first key whose signature on ``payload`` the layer carries, or None."""
     signature, _problem = layer_signature(layer)
     if signature is None:
@@ -189,78 +173,7 @@ def fetch_payload(registry, repository, layer, limit=MAX_PAYLOAD_SIZE):
     return payload
 
 
-def load_trust(public_keys, signed_identity=None):
-    """(keys, key ids, identity rule) from the options every verifying module takes."""
-    if not public_keys:
-        raise InvalidInput("public_keys must name at least one public key")
-    keys = [load_public_key(path_or_content(k, "public_keys[%d]" % i), "public_keys[%d]" % i)
-            for i, k in enumerate(public_keys)]
-    rule = None
-    if signed_identity:
-        rule = check_identity_rule(dict((k, v) for k, v in signed_identity.items() if v is not None))
-    return keys, [key_id(k) for k in keys], rule
-
-
-# -- verification ----------------------------------------------------------------------------
-
-
-def verify_image(registry, repository, digest, image_reference, public_keys, key_ids,
-                 identity_rule=None, annotations=None):
-    """Every simple-signing layer of the image's signatures, accepted or rejected with a reason.
-
-    A layer is accepted only when its signature verifies with one of ``public_keys`` over the
-    payload, the payload parses as strictly as containers/image parses it, its digest claim
-    names this image, and the identity rule and required annotations hold.
-    """
-    results = []
-    layers = read_signature_layers(registry, repository, digest)
-    for layer in capped(layers, results, signature_tag(digest)):
-        if layer.get("mediaType") != SIMPLESIGNING_MEDIA_TYPE:
-            continue
-        results.append(dict(_check_layer(registry, repository, digest, image_reference, layer, public_keys,
-                                         key_ids, identity_rule, annotations or {}), format="legacy"))
-    for manifest in referrer_manifests(registry, repository, digest):
-        artifact = manifest.get("artifactType") or (manifest.get("config") or {}).get("mediaType")
-        subject = (manifest.get("subject") or {}).get("digest")
-        layers = manifest.get("layers") if isinstance(manifest.get("layers"), list) else []
-        for layer in capped(layers, results, "a referrer"):
-            if not isinstance(layer, dict):
-                continue
-            if artifact == COSIGN_SIG_ARTIFACT and layer.get("mediaType") == SIMPLESIGNING_MEDIA_TYPE:
-                result = dict(_check_layer(registry, repository, digest, image_reference, layer, public_keys,
-                                           key_ids, identity_rule, annotations or {}), format="referrer")
-            elif layer.get("mediaType") in BUNDLE_MEDIA_TYPES:
-                result = _check_bundle(registry, repository, digest, image_reference, layer, public_keys,
-                                       key_ids, identity_rule, annotations or {})
-            else:
-                continue
-            if result is None:
-                continue
-            if result["accepted"] and subject != digest:
-                result.update(accepted=False, reason="the referrer's subject is %s, not this image" % subject)
-            results.append(result)
-    return listed(results)
-
-
-def capped(layers, results, where):
-    """The first MAX_SIGNATURE_LAYERS layers; the rest become one rejection in ``results``."""
-    if len(layers) > MAX_SIGNATURE_LAYERS:
-        results.append({"layer": None, "accepted": False, "key_id": None, "claims": None, "format": None,
-                        "reason": "%s has %d layers: the %d after the first %d were not read"
-                                  % (where, len(layers), len(layers) - MAX_SIGNATURE_LAYERS, MAX_SIGNATURE_LAYERS)})
-    return layers[:MAX_SIGNATURE_LAYERS]
-
-
-def listed(results):
-    """Every accepted result and the first MAX_REJECTIONS_LISTED rejections, then a count."""
-    rejected = [r for r in results if not r["accepted"]]
-    if len(rejected) <= MAX_REJECTIONS_LISTED:
-        return results
-    shown = set(id(r) for r in rejected[:MAX_REJECTIONS_LISTED])
-    kept = [r for r in results if r["accepted"] or id(r) in shown]
-    kept.append({"layer": None, "accepted": False, "key_id": None, "claims": None, "format": None,
-                 "reason": "and %d more signatures that were not accepted" % (len(rejected) - MAX_REJECTIONS_LISTED)})
-    return kept
+# -- referrers -------------------------------------------------------------------------------
 
 
 def referrer_manifests(registry, repository, digest, with_digest=False):
@@ -276,84 +189,6 @@ def referrer_manifests(registry, repository, digest, with_digest=False):
             continue
         if isinstance(manifest, dict):
             yield (manifest, found[2]) if with_digest else manifest
-
-
-def _check_bundle(registry, repository, digest, image_reference, layer, public_keys, key_ids,
-                  identity_rule, annotations):
-    """A cosign-3 style signature: a sigstore bundle holding a DSSE-signed in-toto statement whose
-    predicate type is cosign's signature type. None for bundles that are attestations."""
-    result = {"layer": layer.get("digest"), "accepted": False, "key_id": None, "claims": None, "reason": None,
-              "format": "bundle"}
-    try:
-        envelope = parse_bundle(fetch_payload(registry, repository, layer, MAX_BUNDLE_SIZE))
-        statement = parse_statement(*parse_envelope(envelope)[:2])
-    except (SignatureError, RegistryError, PayloadError) as exc:
-        result["reason"] = str(exc)
-        return result
-    if statement["predicate_type"] != COSIGN_SIGN_PREDICATE:
-        return None
-    index = verify_envelope(envelope, public_keys)
-    if index is None:
-        result["reason"] = "the signature does not verify with any of the given public keys"
-        return result
-    result["key_id"] = key_ids[index]
-    # The identity rule applies to the subject that names this image, not to whichever is first.
-    matching = [s for s in statement["subjects"] if subject_names_digest([s], digest)]
-    subject = matching[0] if matching else statement["subjects"][0]
-    result["claims"] = {"docker_reference": subject.get("name"),
-                        "digest": "sha256:%s" % (subject.get("digest") or {}).get("sha256"), "optional": {}}
-    if not matching:
-        result["reason"] = "the signature is for %s, not for this image (%s)" % (result["claims"]["digest"], digest)
-        return result
-    if len(set(s.get("name") for s in matching)) > 1:
-        result["reason"] = "the signature names this image under several names (%s): refusing to choose one" % (
-            ", ".join(sorted(str(s.get("name")) for s in matching)))
-        return result
-    if identity_rule:
-        problem = identity_problem(identity_rule, image_reference, subject.get("name") or "")
-        if problem:
-            result["reason"] = problem
-            return result
-    if annotations:
-        result["reason"] = "annotations are required, and bundle signatures carry none"
-        return result
-    result["accepted"] = True
-    return result
-
-
-def _check_layer(registry, repository, digest, image_reference, layer, public_keys, key_ids,
-                 identity_rule, annotations):
-    result = {"layer": layer.get("digest"), "accepted": False, "key_id": None, "claims": None, "reason": None}
-    signature, problem = layer_signature(layer)
-    if signature is None:
-        result["reason"] = problem
-        return result
-    try:
-        payload = fetch_payload(registry, repository, layer)
-    except (SignatureError, RegistryError) as exc:
-        result["reason"] = str(exc)
-        return result
-    index = next((i for i, key in enumerate(public_keys) if verify(key, payload, signature)), None)
-    if index is None:
-        result["reason"] = "the signature does not verify with any of the given public keys"
-        return result
-    result["key_id"] = key_ids[index]
-    try:
-        claims = parse_payload(payload)
-    except PayloadError as exc:
-        result["reason"] = "the payload is not valid: %s" % exc
-        return result
-    result["claims"] = claims
-    result["reason"] = claims_problem(claims, digest, image_reference, identity_rule)
-    if result["reason"]:
-        return result
-    for name, value in sorted(annotations.items()):
-        if claims["optional"].get(name) != value:
-            result["reason"] = "annotation %s=%s is required, the signature has %r" % (
-                name, value, claims["optional"].get(name))
-            return result
-    result["accepted"] = True
-    return result
 
 
 # -- signing ---------------------------------------------------------------------------------
@@ -384,7 +219,7 @@ class Signer:
                 payload = fetch_payload(registry, repository, layer)
             except (SignatureError, RegistryError):
                 continue
-            if signed_by(layer, payload, [self.public_key]) is not None:
+            if signing_key_index(layer, payload, [self.public_key]) is not None:
                 ours[layer_identity(layer)] = layer["digest"]
         return ours
 

@@ -33,11 +33,6 @@ description:
 author:
   - Signed Registry Maintainers (@signed-registry)
 options:
-  images:
-    description: Images to verify, by tag or digest. Tags are resolved to digests first.
-    type: list
-    elements: str
-    required: true
   public_keys:
     description:
       - GPG public keys, each a path (binary or ASCII-armored) or the ASCII-armored text itself. A file
@@ -51,13 +46,8 @@ options:
         out as C(<lookaside>/<repository>@sha256=<hex>/signature-1), C(-2), and so on.
       - A C(file://), C(http://) or C(https://) URL, the C(lookaside) of a registries.d entry.
     type: str
-  fail_on_unverified:
-    description:
-      - Fail when an image has no accepted signature. With V(false), the module reports
-        C(verified) per image and the playbook decides.
-    type: bool
-    default: true
 extends_documentation_fragment:
+  - signed.registry._verifier
   - signed.registry._identity
   - signed.registry._registry
   - signed.registry._registry.ACTION_GROUP
@@ -148,38 +138,19 @@ from ansible_collections.signed.registry.plugins.module_utils._atomic import (
     load_gpg_keys,
     verify_entries,
 )
-from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
 from ansible_collections.signed.registry.plugins.module_utils._identity import IDENTITY_ARGUMENT_SPEC, check_identity_rule
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, REGISTRY_CONNECTION_SPEC
-from ansible_collections.signed.registry.plugins.module_utils._parallel import parallel_map
-from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference
+from ansible_collections.signed.registry.plugins.module_utils._verification import Outcome, VERIFIER_SPEC, verify_references
 
-
-def verify_one(run, http, text, certs, rule, lookaside):
-    ref = parse_reference(text, default_tag="latest")
-    registry = run.registry(ref.api_host)
-    result = {"image": text, "digest": None, "verified": False, "signatures": [], "rejected": [], "reason": None}
-    digest = registry.resolve(ref.repository, ref.digest or ref.tag)
-    if digest is None:
-        result["reason"] = "no such image on %s" % ref.registry
-        return result
-    result["digest"] = digest
-    entries = collect(registry, http, ref.repository, digest, lookaside)
-    result["signatures"], result["rejected"] = verify_entries(entries, certs, digest, ref, rule)
-    result["verified"] = bool(result["signatures"])
-    if not result["verified"]:
-        result["reason"] = ("no atomic signatures found" if not entries else
-                            "no signature was accepted: " + "; ".join(e["reason"] for e in result["rejected"]))
-    return result
+OUTCOME = Outcome("signatures", lambda _digest: "no atomic signatures found", "no signature was accepted")
 
 
 def main():
     argument_spec = dict(
-        images=dict(type="list", elements="str", required=True),
+        VERIFIER_SPEC,
         public_keys=dict(type="list", elements="str", required=True),
         lookaside=dict(type="str"),
         signed_identity=dict(type="dict", options=IDENTITY_ARGUMENT_SPEC),
-        fail_on_unverified=dict(type="bool", default=True),
     )
     with ModuleRun(argument_spec, REGISTRY_CONNECTION_SPEC, secret_keys=("registry_password",),
                    libraries=(("pysequoia", HAS_PYSEQUOIA, PYSEQUOIA_IMPORT_ERROR),)) as run:
@@ -189,15 +160,13 @@ def main():
         if params["signed_identity"]:
             rule = check_identity_rule(dict((k, v) for k, v in params["signed_identity"].items() if v is not None))
         lookaside = check_lookaside(params["lookaside"]) if params["lookaside"] else None
-        run.references(params["images"])
         http = run.http() if lookaside and not lookaside.startswith("file://") else None
-        results = parallel_map(lambda text: verify_one(run, http, text, certs, rule, lookaside), params["images"])
-        run.result["results"] = results
-        failed = [r for r in results if not r["verified"]]
-        if failed and params["fail_on_unverified"]:
-            raise SignedRegistryError("%d of %d images failed verification: %s" % (
-                len(failed), len(results), "; ".join("%s: %s" % (r["image"], r["reason"]) for r in failed)),
-                results=results)
+
+        def judge(registry, ref, digest):
+            entries = collect(registry, http, ref.repository, digest, lookaside)
+            return verify_entries(entries, certs, digest, ref, rule)
+
+        verify_references(run, params["images"], judge, OUTCOME, params["fail_on_unverified"])
 
 
 if __name__ == "__main__":

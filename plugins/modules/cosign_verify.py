@@ -36,11 +36,6 @@ description:
 author:
   - Signed Registry Maintainers (@signed-registry)
 options:
-  images:
-    description: Images to verify, by tag or digest. Tags are resolved to digests first.
-    type: list
-    elements: str
-    required: true
   public_keys:
     description:
       - Public keys (PEM C(PUBLIC KEY)), each a path or the PEM text. A signature made by any
@@ -52,13 +47,8 @@ options:
     description: Claims each accepted signature must carry in its payload's C(optional) section (C(cosign verify -a)).
     type: dict
     default: {}
-  fail_on_unverified:
-    description:
-      - Fail when an image has no accepted signature. With V(false), the module reports
-        C(verified) per image and the playbook decides.
-    type: bool
-    default: true
 extends_documentation_fragment:
+  - signed.registry._verifier
   - signed.registry._identity
   - signed.registry._registry
   - signed.registry._registry.ACTION_GROUP
@@ -147,62 +137,39 @@ results:
           claims: null
 """
 
-from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
 from ansible_collections.signed.registry.plugins.module_utils._identity import IDENTITY_ARGUMENT_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, REGISTRY_CONNECTION_SPEC
-from ansible_collections.signed.registry.plugins.module_utils._parallel import parallel_map
-from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference, signature_tag
-from ansible_collections.signed.registry.plugins.module_utils._signatures import load_trust, verify_image
+from ansible_collections.signed.registry.plugins.module_utils._reference import signature_tag
+from ansible_collections.signed.registry.plugins.module_utils._verification import (
+    SIGNATURE_CHECKS,
+    Image,
+    Outcome,
+    Trust,
+    VERIFIER_SPEC,
+    verdicts,
+    verify_references,
+)
 
-
-def verify_one(run, text, keys, key_ids, rule, annotations):
-    ref = parse_reference(text, default_tag="latest")
-    registry = run.registry(ref.api_host)
-    result = {"image": text, "digest": None, "verified": False, "signatures": [], "rejected": [], "reason": None}
-    # A digest needs no lookup; whether the image exists is asked only when nothing verified.
-    digest = ref.digest or registry.resolve(ref.repository, ref.tag)
-    if digest is None:
-        result["reason"] = "no such image on %s" % ref.registry
-        return result
-    result["digest"] = digest
-    checked = verify_image(registry, ref.repository, digest, ref, keys, key_ids, rule, annotations)
-    for entry in checked:
-        (result["signatures"] if entry["accepted"] else result["rejected"]).append(entry)
-    for entry in checked:
-        del entry["accepted"]
-        if entry["reason"] is None:
-            del entry["reason"]
-    result["verified"] = bool(result["signatures"])
-    if not checked and ref.digest and registry.resolve(ref.repository, digest) is None:
-        result.update(digest=None, reason="no such image on %s" % ref.registry)
-        return result
-    if not result["verified"]:
-        result["reason"] = ("no signatures found (no %s tag)" % signature_tag(digest) if not checked
-                            else "no signature was accepted: " + "; ".join(e["reason"] for e in result["rejected"]))
-    return result
+OUTCOME = Outcome("signatures", lambda digest: "no signatures found (no %s tag)" % signature_tag(digest),
+                  "no signature was accepted")
 
 
 def main():
     argument_spec = dict(
-        images=dict(type="list", elements="str", required=True),
+        VERIFIER_SPEC,
         public_keys=dict(type="list", elements="str", required=True),
         annotations=dict(type="dict", default={}),
         signed_identity=dict(type="dict", options=IDENTITY_ARGUMENT_SPEC),
-        fail_on_unverified=dict(type="bool", default=True),
     )
     with ModuleRun(argument_spec, REGISTRY_CONNECTION_SPEC, secret_keys=("registry_password",),
                    requires=("requests", "cryptography")) as run:
         params = run.params
-        keys, key_ids, rule = load_trust(params["public_keys"], params["signed_identity"])
-        annotations = dict((str(k), str(v)) for k, v in params["annotations"].items())
-        run.references(params["images"])
-        results = parallel_map(lambda text: verify_one(run, text, keys, key_ids, rule, annotations), params["images"])
-        run.result["results"] = results
-        failed = [r for r in results if not r["verified"]]
-        if failed and params["fail_on_unverified"]:
-            raise SignedRegistryError("%d of %d images failed verification: %s" % (
-                len(failed), len(results), "; ".join("%s: %s" % (r["image"], r["reason"]) for r in failed)),
-                results=results)
+        trust = Trust.from_options(params["public_keys"], params["signed_identity"], params["annotations"])
+
+        def judge(registry, ref, digest):
+            return verdicts(Image(registry, ref.repository, digest, ref), trust, SIGNATURE_CHECKS)
+
+        verify_references(run, params["images"], judge, OUTCOME, params["fail_on_unverified"])
 
 
 if __name__ == "__main__":

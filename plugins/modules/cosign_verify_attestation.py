@@ -24,11 +24,6 @@ description:
 author:
   - Signed Registry Maintainers (@signed-registry)
 options:
-  images:
-    description: Images to check, by tag or digest.
-    type: list
-    elements: str
-    required: true
   public_keys:
     description: Public keys (PEM), each a path or the PEM text; an attestation signed by any one of them is accepted.
     type: list
@@ -37,11 +32,8 @@ options:
   predicate_type:
     description: Only attestations of this predicate type (a URI or one of cosign's short names, see M(signed.registry.cosign_attest)).
     type: str
-  fail_on_unverified:
-    description: Fail when an image has no accepted attestation.
-    type: bool
-    default: true
 extends_documentation_fragment:
+  - signed.registry._verifier
   - signed.registry._registry
   - signed.registry._registry.ACTION_GROUP
   - signed.registry._attributes
@@ -105,55 +97,41 @@ results:
       rejected: []
 """
 
-from ansible_collections.signed.registry.plugins.module_utils._attestations import predicate_type_uri, verify_attestations
-from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
+from ansible_collections.signed.registry.plugins.module_utils._attestations import predicate_type_uri
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, REGISTRY_CONNECTION_SPEC
-from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference
-from ansible_collections.signed.registry.plugins.module_utils._signatures import load_trust
+from ansible_collections.signed.registry.plugins.module_utils._verification import (
+    Image,
+    Outcome,
+    Trust,
+    VERIFIER_SPEC,
+    attestation_checks,
+    verdicts,
+    verify_references,
+)
 
 
-def check_image(run, text, keys, key_ids, predicate_type):
-    ref = parse_reference(text, default_tag="latest")
-    registry = run.registry(ref.api_host)
-    result = {"image": text, "digest": None, "verified": False, "attestations": [], "rejected": [], "reason": None}
-    digest = registry.resolve(ref.repository, ref.digest or ref.tag)
-    if digest is None:
-        result["reason"] = "no such image on %s" % ref.registry
-        return result
-    result["digest"] = digest
-    for entry in verify_attestations(registry, ref.repository, digest, keys, key_ids, predicate_type):
-        accepted = entry.pop("accepted")
-        if accepted:
-            entry.pop("reason")
-        (result["attestations"] if accepted else result["rejected"]).append(entry)
-    result["verified"] = bool(result["attestations"])
-    if not result["verified"]:
-        kind = "of type %s " % predicate_type if predicate_type else ""
-        result["reason"] = ("no attestation %swas accepted%s" % (
-            kind, (": " + "; ".join(e["reason"] for e in result["rejected"])) if result["rejected"] else " (none found)"))
-    return result
+def outcome(predicate_type):
+    refused = "no attestation %swas accepted" % ("of type %s " % predicate_type if predicate_type else "")
+    return Outcome("attestations", lambda _digest: refused + " (none found)", refused, "attestation verification")
 
 
 def main():
     argument_spec = dict(
-        images=dict(type="list", elements="str", required=True),
+        VERIFIER_SPEC,
         public_keys=dict(type="list", elements="str", required=True, no_log=False),
         predicate_type=dict(type="str"),
-        fail_on_unverified=dict(type="bool", default=True),
     )
     with ModuleRun(argument_spec, REGISTRY_CONNECTION_SPEC, secret_keys=("registry_password",),
                    requires=("requests", "cryptography")) as run:
         params = run.params
-        keys, key_ids, _rule = load_trust(params["public_keys"])
+        trust = Trust.from_options(params["public_keys"])
         predicate_type = predicate_type_uri(params["predicate_type"]) if params["predicate_type"] else None
-        run.references(params["images"])
-        results = [check_image(run, text, keys, key_ids, predicate_type) for text in params["images"]]
-        run.result["results"] = results
-        failed = [r for r in results if not r["verified"]]
-        if failed and params["fail_on_unverified"]:
-            raise SignedRegistryError("%d of %d images failed attestation verification: %s" % (
-                len(failed), len(results), "; ".join("%s: %s" % (r["image"], r["reason"]) for r in failed)),
-                results=results)
+        checks = attestation_checks(predicate_type)
+
+        def judge(registry, ref, digest):
+            return verdicts(Image(registry, ref.repository, digest, ref), trust, checks)
+
+        verify_references(run, params["images"], judge, outcome(predicate_type), params["fail_on_unverified"])
 
 
 if __name__ == "__main__":

@@ -208,7 +208,8 @@ from ansible_collections.signed.registry.plugins.module_utils._promotion import 
     verify_tags,
 )
 from ansible_collections.signed.registry.plugins.module_utils._pulp import DISTRIBUTIONS, REPOSITORIES, ensure
-from ansible_collections.signed.registry.plugins.module_utils._signatures import Signer, load_trust
+from ansible_collections.signed.registry.plugins.module_utils._signatures import Signer
+from ansible_collections.signed.registry.plugins.module_utils._verification import Trust
 from ansible_collections.signed.registry.plugins.module_utils._pulp_container import (
     distribution_state,
     version_summary,
@@ -254,8 +255,7 @@ def main():
     with ModuleRun(argument_spec, PULP_CONNECTION_SPEC, requires=("requests", "cryptography", "PyNaCl"), secret_keys=("key", "passphrase"),
                    required_by={"resign": "base_path"}) as run:
         params = run.params
-        keys, key_ids, rule = load_trust(params["public_keys"], params["signed_identity"])
-        annotations = dict((str(k), str(v)) for k, v in params["annotations"].items())
+        trust = Trust.from_options(params["public_keys"], params["signed_identity"], params["annotations"])
         signer = None
         if params["resign"]:
             signer = Signer(load_signing_key(path_or_content(params["resign"]["key"], "resign.key"),
@@ -272,8 +272,7 @@ def main():
             staging = pulp.get(staging["pulp_href"])
         registry, staging_path = staging_registry(run, pulp, staging)
         content = VersionContent(pulp, staging["latest_version_href"])
-        images = verify_tags(registry, staging_path, content, content.image_tags(params["tags"]), keys,
-                             key_ids, rule, annotations)
+        images = verify_tags(registry, staging_path, content, content.image_tags(params["tags"]), trust)
 
         published_outcome = ensure(pulp, REPOSITORIES, {"name": params["repository"]}, {}, check_mode=run.check_mode)
         published = published_outcome.obj

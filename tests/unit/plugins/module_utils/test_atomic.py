@@ -269,7 +269,9 @@ def test_extension_entries_and_lookaside(gpg, tmp_path):
     # signature-4 is not read: the store ends at the first missing number, as in containers/image.
     assert [(e["source"], e["name"][-11:]) for e in entries[3:]] == [("lookaside", "signature-1"), ("lookaside", "signature-2")]
     assert describe(entries[0])["size"] == len(good)
-    accepted, rejected = verify_entries(entries, certs(gpg, gpg.good), DIGEST, IMAGE)
+    judged = verify_entries(entries, certs(gpg, gpg.good), DIGEST, IMAGE)
+    accepted = [v for v in judged if v["accepted"]]
+    rejected = [v for v in judged if not v["accepted"]]
     assert [(a["source"], a["name"][-1]) for a in accepted] == [("extension", "a"), ("lookaside", "2")]
     assert len(rejected) == 3
     assert all(r["reason"] for r in rejected)

@@ -14,7 +14,6 @@ import pytest
 
 from ansible_collections.signed.registry.plugins.module_utils._cosign import (
     generate_private_key,
-    key_id,
     make_payload,
     sign,
 )
@@ -24,7 +23,14 @@ from ansible_collections.signed.registry.plugins.module_utils._signatures import
     Signer,
     layer_descriptor,
     signature_image,
-    verify_image,
+)
+from ansible_collections.signed.registry.plugins.module_utils._verification import (
+    SIGNATURE_CHECKS,
+    Found,
+    Image,
+    Trust,
+    check_signature_bundle,
+    verdicts as pipeline_verdicts,
 )
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "cosign")
@@ -90,8 +96,9 @@ def signed_layer(key, payload):
     return layer_descriptor(payload, base64.b64encode(sign(key, payload)).decode())
 
 
-def verdicts(registry, key, digest=DIGEST, **kwargs):
-    return verify_image(registry, REPO, digest, REF, [key.public_key()], [key_id(key)], **kwargs)
+def verdicts(registry, key, digest=DIGEST, identity_rule=None, annotations=None):
+    trust = Trust([key.public_key()], identity_rule, annotations)
+    return pipeline_verdicts(Image(registry, REPO, digest, REF), trust, SIGNATURE_CHECKS)
 
 
 @pytest.fixture
@@ -222,7 +229,7 @@ def test_a_payload_that_404s_is_that_layers_rejection_and_the_valid_one_beside_i
 
 
 def test_many_layers_are_capped_and_rejections_listed_up_to_a_limit(key):
-    from ansible_collections.signed.registry.plugins.module_utils._signatures import (
+    from ansible_collections.signed.registry.plugins.module_utils._verification import (
         MAX_REJECTIONS_LISTED,
         MAX_SIGNATURE_LAYERS,
     )
@@ -285,14 +292,14 @@ def _bundle_layer(registry, key, subjects):
 
 
 def test_a_bundle_with_several_subjects_is_judged_by_the_subject_that_names_the_image(key):
-    from ansible_collections.signed.registry.plugins.module_utils._signatures import _check_bundle
     rule = {"type": "matchRepository"}
     other = "sha256:" + "c" * 64
 
     def check(subjects):
         registry = MemoryRegistry()
         layer = _bundle_layer(registry, key, subjects)
-        return _check_bundle(registry, REPO, DIGEST, REF, layer, [key.public_key()], [key_id(key)], rule, {})
+        return check_signature_bundle(Image(registry, REPO, DIGEST, REF), Trust([key.public_key()], rule), layer,
+                                      Found("referrer"))
 
     # The first subject satisfies the identity rule but names another image; the second names
     # this image under another repository: the rule must judge the second.

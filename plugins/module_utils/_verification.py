@@ -1,0 +1,412 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, signed.registry contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""One verification pipeline for every cosign format: find what is attached to an image, judge
+each attachment with the check for its format, collect the verdicts with their reasons.
+
+Three parts, each replaceable on its own:
+
+- *where* attachments are found: the ``sha256-<hex>.sig`` / ``.att`` tags and the referrers
+  (API or fallback tag), each read with a bound on how much is read;
+- *checks*, one per format (simple signing, signature bundle, DSSE attestation, attestation
+  bundle): read the payload, ask the Trust who signed it, check what the payload claims;
+- the *Trust*: who may sign. Checks never look at keys themselves, so a new trust source
+  (keyless certificates) changes the Trust, not the formats.
+
+Atomic (GPG) signatures are found elsewhere (extension API, lookaside) and judged by _atomic;
+they share ``listed`` and the per-image skeleton of _verifier.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+from ansible_collections.signed.registry.plugins.module_utils._attestations import (
+    DSSE_MEDIA_TYPE,
+    MAX_ATTESTATION_SIZE,
+    PREDICATE_ANNOTATION,
+)
+from ansible_collections.signed.registry.plugins.module_utils._cosign import (
+    BUNDLE_MEDIA_TYPES,
+    COSIGN_SIGN_PREDICATE,
+    SIMPLESIGNING_MEDIA_TYPE,
+    PayloadError,
+    key_id,
+    load_public_key,
+    pae,
+    parse_bundle,
+    parse_envelope,
+    parse_payload,
+    parse_statement,
+    subject_names_digest,
+    verify,
+)
+from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput, SignedRegistryError
+from ansible_collections.signed.registry.plugins.module_utils._files import path_or_content
+from ansible_collections.signed.registry.plugins.module_utils._identity import check_identity_rule, claims_problem, identity_problem
+from ansible_collections.signed.registry.plugins.module_utils._oci import RegistryError
+from ansible_collections.signed.registry.plugins.module_utils._parallel import parallel_map
+from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference, signature_tag
+from ansible_collections.signed.registry.plugins.module_utils._signatures import (
+    COSIGN_SIG_ARTIFACT,
+    MAX_BUNDLE_SIZE,
+    MAX_PAYLOAD_SIZE,
+    SignatureError,
+    fetch_payload,
+    layer_signature,
+    read_signature_layers,
+    referrer_manifests,
+)
+
+# An image has a handful of signatures; a signature manifest with more layers than this is read
+# no further (the rest are one rejection), and results list this many rejections at most.
+MAX_SIGNATURE_LAYERS = 128
+MAX_REJECTIONS_LISTED = 20
+
+
+class Rejected(Exception):
+    """One attachment is not accepted; the message is the reason shown to the user."""
+
+
+class Image:
+    """The image being verified: where it is, its digest, and the reference the user gave."""
+
+    def __init__(self, registry, repository, digest, reference):
+        self.registry = registry
+        self.repository = repository
+        self.digest = digest
+        self.reference = reference
+
+    def payload(self, layer, limit=MAX_PAYLOAD_SIZE):
+        """The blob a layer names, read with ``limit``; a failure is that attachment's rejection."""
+        try:
+            return fetch_payload(self.registry, self.repository, layer, limit)
+        except (SignatureError, RegistryError) as exc:
+            raise Rejected(str(exc))
+
+
+# -- who may sign ------------------------------------------------------------------------------
+
+
+class Trust:
+    """The signers a verifier accepts and what their claims must say.
+
+    ``signer()`` is the one place a signature meets a trust anchor: a check hands it the signed
+    bytes, the signatures and whatever verification material the format carries, and gets back
+    who signed (merged into the verdict) or a rejection.
+    """
+
+    def __init__(self, keys, identity_rule=None, annotations=None):
+        self.keys = list(keys)
+        self.key_ids = [key_id(k) for k in self.keys]
+        self.identity_rule = identity_rule
+        self.annotations = dict(annotations or {})
+
+    @classmethod
+    def from_options(cls, public_keys, signed_identity=None, annotations=None):
+        """From the options every cosign verifier takes (paths or PEM texts, an identity rule)."""
+        if not public_keys:
+            raise InvalidInput("public_keys must name at least one public key")
+        keys = [load_public_key(path_or_content(k, "public_keys[%d]" % i), "public_keys[%d]" % i)
+                for i, k in enumerate(public_keys)]
+        rule = None
+        if signed_identity:
+            rule = check_identity_rule(dict((k, v) for k, v in signed_identity.items() if v is not None))
+        return cls(keys, rule, dict((str(k), str(v)) for k, v in (annotations or {}).items()))
+
+    def signer(self, message, signatures, what="signature"):
+        """{"key_id": ...} of the first trusted key that made one of ``signatures`` over ``message``."""
+        for index, key in enumerate(self.keys):
+            if any(verify(key, message, signature) for signature in signatures):
+                return {"key_id": self.key_ids[index]}
+        raise Rejected("the %s does not verify with any of the given public keys" % what)
+
+    def envelope_signer(self, envelope, what="signature"):
+        """Who signed a DSSE envelope: over its pre-authentication encoding, never the bare payload."""
+        payload_type, payload, signatures = parse_envelope(envelope)
+        return self.signer(pae(payload_type, payload), signatures, what)
+
+    def claims_problem(self, claims, image):
+        """Why a simple-signing payload's claims do not hold for ``image``, or None."""
+        problem = claims_problem(claims, image.digest, image.reference, self.identity_rule)
+        if problem:
+            return problem
+        for name, value in sorted(self.annotations.items()):
+            if claims["optional"].get(name) != value:
+                return "annotation %s=%s is required, the signature has %r" % (name, value, claims["optional"].get(name))
+        return None
+
+
+# -- checks, one per format --------------------------------------------------------------------
+#
+# A check takes (image, trust, layer, found) and returns a verdict dict, or None when the layer
+# is not its business (an attestation bundle seen while looking for signatures). It fills what
+# it learnt before it rejected (who signed, what was claimed): users read those to see why.
+
+
+def _verdict(layer, fmt, **fields):
+    verdict = {"layer": layer.get("digest"), "accepted": False, "key_id": None, "reason": None, "format": fmt}
+    verdict.update(fields)
+    return verdict
+
+
+def _judged(verdict, judge):
+    """Run ``judge(verdict)``; a Rejected becomes the verdict's reason, else it is accepted."""
+    try:
+        judge(verdict)
+    except Rejected as exc:
+        verdict["reason"] = str(exc)
+        return verdict
+    verdict["accepted"] = True
+    return verdict
+
+
+def check_simple_signing(image, trust, layer, found):
+    """A simple-signing payload with its signature in the layer's annotation (.sig tag or referrer)."""
+    if layer.get("mediaType") != SIMPLESIGNING_MEDIA_TYPE:
+        return None
+    if found.source == "referrer" and found.artifact != COSIGN_SIG_ARTIFACT:
+        return None
+
+    def judge(verdict):
+        signature, problem = layer_signature(layer)
+        if signature is None:
+            raise Rejected(problem)
+        payload = image.payload(layer)
+        verdict.update(trust.signer(payload, [signature]))
+        try:
+            verdict["claims"] = parse_payload(payload)
+        except PayloadError as exc:
+            raise Rejected("the payload is not valid: %s" % exc)
+        problem = trust.claims_problem(verdict["claims"], image)
+        if problem:
+            raise Rejected(problem)
+
+    return _judged(_verdict(layer, "legacy" if found.source == "sig" else "referrer", claims=None), judge)
+
+
+def _statement(image, layer, unwrap, limit):
+    """(envelope, statement) of a DSSE layer or bundle; Rejected when it cannot be read."""
+    try:
+        envelope = unwrap(image.payload(layer, limit))
+        return envelope, parse_statement(*parse_envelope(envelope)[:2])
+    except (PayloadError, ValueError, UnicodeDecodeError) as exc:
+        raise Rejected(str(exc))
+
+
+def check_signature_bundle(image, trust, layer, found):
+    """cosign 3's signature: a bundle with a DSSE-signed statement of cosign's sign predicate type."""
+    if found.source != "referrer" or layer.get("mediaType") not in BUNDLE_MEDIA_TYPES:
+        return None
+    verdict = _verdict(layer, "bundle", claims=None)
+    try:
+        envelope, statement = _statement(image, layer, parse_bundle, MAX_BUNDLE_SIZE)
+    except Rejected as exc:
+        verdict["reason"] = str(exc)
+        return verdict
+    if statement["predicate_type"] != COSIGN_SIGN_PREDICATE:
+        return None
+
+    def judge(verdict):
+        verdict.update(trust.envelope_signer(envelope))
+        # The identity rule applies to the subject that names this image, not to whichever is first.
+        matching = [s for s in statement["subjects"] if subject_names_digest([s], image.digest)]
+        subject = matching[0] if matching else statement["subjects"][0]
+        verdict["claims"] = {"docker_reference": subject.get("name"),
+                             "digest": "sha256:%s" % (subject.get("digest") or {}).get("sha256"), "optional": {}}
+        if not matching:
+            raise Rejected("the signature is for %s, not for this image (%s)" % (verdict["claims"]["digest"], image.digest))
+        if len(set(s.get("name") for s in matching)) > 1:
+            raise Rejected("the signature names this image under several names (%s): refusing to choose one" % (
+                ", ".join(sorted(str(s.get("name")) for s in matching))))
+        if trust.identity_rule:
+            problem = identity_problem(trust.identity_rule, image.reference, subject.get("name") or "")
+            if problem:
+                raise Rejected(problem)
+        if trust.annotations:
+            raise Rejected("annotations are required, and bundle signatures carry none")
+
+    return _judged(verdict, judge)
+
+
+def _json_envelope(data):
+    return json.loads(data.decode("utf-8"))
+
+
+def attestation_check(predicate_type=None):
+    """The check for in-toto attestations (legacy .att DSSE layers and bundle referrers),
+    limited to ``predicate_type`` when given. Signature bundles are left to the signature check."""
+
+    def check(image, trust, layer, found):
+        if found.source == "att" and layer.get("mediaType") == DSSE_MEDIA_TYPE:
+            fmt, unwrap = "legacy", _json_envelope
+        elif found.source == "referrer" and layer.get("mediaType") in BUNDLE_MEDIA_TYPES:
+            fmt, unwrap = "bundle", parse_bundle
+        else:
+            return None
+        verdict = _verdict(layer, fmt, predicate_type=(layer.get("annotations") or {}).get(PREDICATE_ANNOTATION),
+                           predicate=None)
+        try:
+            envelope, statement = _statement(image, layer, unwrap, MAX_ATTESTATION_SIZE)
+        except Rejected as exc:
+            verdict["reason"] = "the attestation cannot be read: %s" % exc
+            return verdict
+        verdict["predicate_type"] = statement["predicate_type"]
+        if statement["predicate_type"] == COSIGN_SIGN_PREDICATE:
+            return None
+        if predicate_type and statement["predicate_type"] != predicate_type:
+            return None
+
+        def judge(verdict):
+            verdict.update(trust.envelope_signer(envelope, "DSSE signature"))
+            if not subject_names_digest(statement["subjects"], image.digest):
+                raise Rejected("the statement's subject is not this image (%s)" % image.digest)
+            verdict["predicate"] = statement["predicate"]
+
+        return _judged(verdict, judge)
+
+    return check
+
+
+SIGNATURE_CHECKS = (("sig",), (check_simple_signing, check_signature_bundle))
+
+
+def attestation_checks(predicate_type=None):
+    return (("att",), (attestation_check(predicate_type),))
+
+
+# -- the pipeline ------------------------------------------------------------------------------
+
+
+class Found:
+    """Where a layer was found: ``source`` is the tag suffix or "referrer"."""
+
+    def __init__(self, source, artifact=None, subject=None):
+        self.source = source
+        self.artifact = artifact
+        self.subject = subject
+
+
+def attachments(image, tags, results):
+    """(layer, Found) of every layer attached to the image: under the cosign tags ``tags``, then
+    in each referrer. Lists longer than MAX_SIGNATURE_LAYERS become one rejection in ``results``."""
+    for suffix in tags:
+        layers = read_signature_layers(image.registry, image.repository, image.digest, suffix)
+        for layer in capped(layers, results, signature_tag(image.digest, suffix)):
+            yield layer, Found(suffix)
+    for manifest in referrer_manifests(image.registry, image.repository, image.digest):
+        found = Found("referrer", manifest.get("artifactType") or (manifest.get("config") or {}).get("mediaType"),
+                      (manifest.get("subject") or {}).get("digest"))
+        layers = manifest.get("layers") if isinstance(manifest.get("layers"), list) else []
+        for layer in capped(layers, results, "a referrer"):
+            if isinstance(layer, dict):
+                yield layer, found
+
+
+def verdicts(image, trust, checks):
+    """Every attachment that one of ``checks`` judges, accepted or rejected with a reason.
+
+    ``checks`` is (cosign tags to read, check functions), as SIGNATURE_CHECKS.
+    """
+    tags, functions = checks
+    results = []
+    for layer, found in attachments(image, tags, results):
+        for check in functions:
+            verdict = check(image, trust, layer, found)
+            if verdict is not None:
+                break
+        else:
+            continue
+        if verdict["accepted"] and found.source == "referrer" and found.subject != image.digest:
+            verdict.update(accepted=False, reason="the referrer's subject is %s, not this image" % found.subject)
+        results.append(verdict)
+    return listed(results)
+
+
+def capped(layers, results, where):
+    """The first MAX_SIGNATURE_LAYERS layers; the rest become one rejection in ``results``."""
+    if len(layers) > MAX_SIGNATURE_LAYERS:
+        results.append({"layer": None, "accepted": False, "key_id": None, "claims": None, "format": None,
+                        "reason": "%s has %d layers: the %d after the first %d were not read"
+                                  % (where, len(layers), len(layers) - MAX_SIGNATURE_LAYERS, MAX_SIGNATURE_LAYERS)})
+    return layers[:MAX_SIGNATURE_LAYERS]
+
+
+def listed(results):
+    """Every accepted result and the first MAX_REJECTIONS_LISTED rejections, then a count."""
+    rejected = [r for r in results if not r["accepted"]]
+    if len(rejected) <= MAX_REJECTIONS_LISTED:
+        return results
+    shown = set(id(r) for r in rejected[:MAX_REJECTIONS_LISTED])
+    kept = [r for r in results if r["accepted"] or id(r) in shown]
+    kept.append({"layer": None, "accepted": False, "key_id": None, "claims": None, "format": None,
+                 "reason": "and %d more signatures that were not accepted" % (len(rejected) - MAX_REJECTIONS_LISTED)})
+    return kept
+
+
+# -- per image, for the verifier modules -------------------------------------------------------
+
+
+# The options every verifier module takes besides its trust options (doc fragment _verifier).
+VERIFIER_SPEC = dict(
+    images=dict(type="list", elements="str", required=True),
+    fail_on_unverified=dict(type="bool", default=True),
+)
+
+
+class Outcome:
+    """How a verifier module names what it looks for: the result key of accepted entries, the
+    reason when nothing was found on a digest, and the reason's start when nothing was accepted."""
+
+    def __init__(self, kept, nothing_found, refused, what="verification"):
+        self.kept = kept
+        self.nothing_found = nothing_found
+        self.refused = refused
+        self.what = what
+
+
+def verify_reference(run, text, judge, outcome):
+    """The result for one image: ``judge(registry, reference, digest)`` returns its verdicts.
+
+    A digest is verified as given (no lookup); whether the image exists is asked only when
+    nothing was found, and a registry naming another digest for it is refused there (_oci).
+    """
+    ref = parse_reference(text, default_tag="latest")
+    registry = run.registry(ref.api_host)
+    result = {"image": text, "digest": None, "verified": False, outcome.kept: [], "rejected": [], "reason": None}
+    digest = ref.digest or registry.resolve(ref.repository, ref.tag)
+    if digest is None:
+        result["reason"] = "no such image on %s" % ref.registry
+        return result
+    result["digest"] = digest
+    verdicts = judge(registry, ref, digest)
+    if not verdicts and ref.digest and registry.resolve(ref.repository, digest) is None:
+        result.update(digest=None, reason="no such image on %s" % ref.registry)
+        return result
+    for verdict in verdicts:
+        accepted = verdict.pop("accepted")
+        if accepted:
+            verdict.pop("reason", None)
+        (result[outcome.kept] if accepted else result["rejected"]).append(verdict)
+    result["verified"] = bool(result[outcome.kept])
+    if not result["verified"]:
+        result["reason"] = (outcome.nothing_found(digest) if not verdicts
+                            else outcome.refused + ": " + "; ".join(v["reason"] for v in result["rejected"]))
+    return result
+
+
+def verify_references(run, images, judge, outcome, fail_on_unverified=True):
+    """``verify_reference`` for every image, in parallel; the module fails (with the results)
+    when one is not verified, unless ``fail_on_unverified`` is false."""
+    run.references(images)
+    results = parallel_map(lambda text: verify_reference(run, text, judge, outcome), images)
+    run.result["results"] = results
+    failed = [r for r in results if not r["verified"]]
+    if failed and fail_on_unverified:
+        raise SignedRegistryError("%d of %d images failed %s: %s" % (
+            len(failed), len(results), outcome.what, "; ".join("%s: %s" % (r["image"], r["reason"]) for r in failed)),
+            results=results)
+    return results
