@@ -43,9 +43,10 @@ help:
 bootstrap:
 	@bash tests/bootstrap.sh
 
-$(VENV)/.installed: requirements.txt tests/requirements-dev.txt | bootstrap
+$(VENV)/.installed: requirements.txt requirements-keyless.txt tests/requirements-dev.txt | bootstrap
 	$(PYTHON) -m venv $(VENV)
-	PIP_CONSTRAINT= $(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r tests/requirements-dev.txt
+	PIP_CONSTRAINT= $(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt \
+		-r requirements-keyless.txt -r tests/requirements-dev.txt
 	touch $@
 
 venv: bootstrap $(VENV)/.installed
@@ -66,6 +67,9 @@ $(LINT_VENV)/.installed: tests/requirements-lint.txt | bootstrap
 
 lint: bootstrap collection $(LINT_VENV)/.installed
 	cd $(COLL) && PATH=$(LINT_VENV)/bin:$$PATH ansible-lint --nocolor
+
+# Real keyless signatures and the Sigstore conformance cases no one here wrote (not copied in).
+export SIGNED_REGISTRY_TESTDATA ?= $(abspath $(ROOT)/../shared/testdata)
 
 units: bootstrap collection
 	cd $(COLLECTIONS) && $(BIN)/python -m pytest -q -p no:cacheprovider ansible_collections/signed/registry/tests/unit

@@ -47,6 +47,15 @@ from ansible_collections.signed.registry.plugins.module_utils._cosign import (
 from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput, SignedRegistryError
 from ansible_collections.signed.registry.plugins.module_utils._files import path_or_content
 from ansible_collections.signed.registry.plugins.module_utils._identity import check_identity_rule, claims_problem, identity_problem
+from ansible_collections.signed.registry.plugins.module_utils._keyless import (
+    CERTIFICATE_ANNOTATION,
+    HAS_PATH_VALIDATION,
+    KeylessError,
+    check_identities,
+    matching_identity,
+    shown,
+    verify_legacy,
+)
 from ansible_collections.signed.registry.plugins.module_utils._oci import RegistryError
 from ansible_collections.signed.registry.plugins.module_utils._parallel import parallel_map
 from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference, signature_tag
@@ -60,6 +69,7 @@ from ansible_collections.signed.registry.plugins.module_utils._signatures import
     read_signature_layers,
     referrer_manifests,
 )
+from ansible_collections.signed.registry.plugins.module_utils._trust_root import load_trusted_root
 
 # An image has a handful of signatures; a signature manifest with more layers than this is read
 # no further (the rest are one rejection), and results list this many rejections at most.
@@ -99,29 +109,44 @@ class Trust:
     who signed (merged into the verdict) or a rejection.
     """
 
-    def __init__(self, keys, identity_rule=None, annotations=None):
+    def __init__(self, keys, identity_rule=None, annotations=None, keyless=None):
         self.keys = list(keys)
         self.key_ids = [key_id(k) for k in self.keys]
         self.identity_rule = identity_rule
         self.annotations = dict(annotations or {})
+        self.keyless = keyless
 
     @classmethod
-    def from_options(cls, public_keys, signed_identity=None, annotations=None):
-        """From the options every cosign verifier takes (paths or PEM texts, an identity rule)."""
-        if not public_keys:
-            raise InvalidInput("public_keys must name at least one public key")
+    def from_options(cls, public_keys, signed_identity=None, annotations=None, identities=None, trusted_root=None):
+        """From the options every cosign verifier takes: keys (paths or PEM texts), keyless
+        identities with their trusted root, an identity rule for the claimed reference."""
+        if not public_keys and not identities:
+            raise InvalidInput("public_keys or identities must name at least one public key or keyless identity")
+        if trusted_root and not identities:
+            raise InvalidInput("trusted_root is used for keyless signatures only: give identities with it")
         keys = [load_public_key(path_or_content(k, "public_keys[%d]" % i), "public_keys[%d]" % i)
-                for i, k in enumerate(public_keys)]
+                for i, k in enumerate(public_keys or [])]
         rule = None
         if signed_identity:
             rule = check_identity_rule(dict((k, v) for k, v in signed_identity.items() if v is not None))
-        return cls(keys, rule, dict((str(k), str(v)) for k, v in (annotations or {}).items()))
+        keyless = None
+        if identities:
+            if not HAS_PATH_VALIDATION:
+                raise InvalidInput("identities (keyless signatures) need cryptography >= 45 (X.509 path validation) on "
+                                   "the host that runs the module")
+            keyless = Keyless(load_trusted_root(trusted_root), check_identities(identities))
+        return cls(keys, rule, dict((str(k), str(v)) for k, v in (annotations or {}).items()), keyless)
 
-    def signer(self, message, signatures, what="signature"):
-        """{"key_id": ...} of the first trusted key that made one of ``signatures`` over ``message``."""
+    def signer(self, message, signatures, what="signature", material=None):
+        """Who made one of ``signatures`` over ``message``: {"key_id": ...} for a trusted key, or,
+        for a keyless signature (``material`` holds its certificate), the identity that accepted it."""
         for index, key in enumerate(self.keys):
             if any(verify(key, message, signature) for signature in signatures):
                 return {"key_id": self.key_ids[index]}
+        if self.keyless and (material or {}).get(CERTIFICATE_ANNOTATION):
+            return self.keyless.signer(material, message, signatures[0])
+        if not self.keys:
+            raise Rejected("the %s carries no certificate (it is not keyless), and no public key was given" % what)
         raise Rejected("the %s does not verify with any of the given public keys" % what)
 
     def envelope_signer(self, envelope, what="signature"):
@@ -138,6 +163,27 @@ class Trust:
             if claims["optional"].get(name) != value:
                 return "annotation %s=%s is required, the signature has %r" % (name, value, claims["optional"].get(name))
         return None
+
+
+class Keyless:
+    """Keyless trust: a trusted root and the identities (issuer and subject) that may sign."""
+
+    def __init__(self, root, identities):
+        self.root = root
+        self.identities = identities
+
+    def signer(self, material, payload, signature):
+        try:
+            facts = verify_legacy(self.root, material, payload, signature)
+        except KeylessError as exc:
+            raise Rejected(str(exc))
+        index, problem = matching_identity(self.identities, facts)
+        if problem:
+            raise Rejected(problem)
+        return {"key_id": None, "identity": shown(self.identities[index]),
+                "certificate": {"subjects": facts["subjects"], "issuer": facts["issuer"],
+                                "integrated_time": facts["integrated_time"], "log_index": facts["log_index"],
+                                "trusted_root": self.root.source}}
 
 
 # -- checks, one per format --------------------------------------------------------------------
@@ -176,7 +222,7 @@ def check_simple_signing(image, trust, layer, found):
         if signature is None:
             raise Rejected(problem)
         payload = image.payload(layer)
-        verdict.update(trust.signer(payload, [signature]))
+        verdict.update(trust.signer(payload, [signature], material=layer.get("annotations") or {}))
         try:
             verdict["claims"] = parse_payload(payload)
         except PayloadError as exc:

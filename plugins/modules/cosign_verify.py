@@ -9,7 +9,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: cosign_verify
-short_description: Verify the cosign signatures of container images with public keys
+short_description: Verify the cosign signatures of container images with public keys or keyless identities
 version_added: 0.1.0
 description:
   - Checks that each image carries at least one cosign signature that verifies with one of
@@ -30,8 +30,9 @@ description:
     another image is refused), and O(signed_identity) and O(annotations) hold. Every rejected
     signature is returned with its reason.
   - Like C(cosign verify), the C(docker-reference) of a signature is not checked unless
-    O(signed_identity) is given. Unlike C(cosign verify --insecure-ignore-tlog), no transparency
-    log is consulted; keys are the trust anchor.
+    O(signed_identity) is given. Signatures by O(public_keys) are trusted by their key alone (as
+    C(cosign verify --key ... --insecure-ignore-tlog)); keyless signatures (O(identities)) are
+    checked offline against the transparency-log proof they carry, never by asking Rekor.
   - Read-only, so it behaves the same in check mode.
 author:
   - Signed Registry Maintainers (@signed-registry)
@@ -42,12 +43,12 @@ options:
         one of them is accepted.
     type: list
     elements: str
-    required: true
   annotations:
     description: Claims each accepted signature must carry in its payload's C(optional) section (C(cosign verify -a)).
     type: dict
     default: {}
 extends_documentation_fragment:
+  - signed.registry._keyless
   - signed.registry._verifier
   - signed.registry._identity
   - signed.registry._registry
@@ -83,6 +84,21 @@ EXAMPLES = r"""
     fail_on_unverified: false
   register: check
 
+- name: An upstream that signs keyless from a GitHub release workflow
+  signed.registry.cosign_verify:
+    images: [ghcr.io/example/app:1.4.2]
+    identities:
+      - issuer: https://token.actions.githubusercontent.com
+        subject_regexp: 'https://github\.com/example/app/\.github/workflows/release\.yml@refs/tags/v.*'
+        github_workflow_repository: example/app
+
+- name: Signed by a person, checked against a private Sigstore deployment's root
+  signed.registry.cosign_verify:
+    images: [registry.example.com/team/app:2.0]
+    identities:
+      - {issuer: https://accounts.google.com, subject: release-manager@example.com}
+    trusted_root: /etc/sigstore/trusted_root.json
+
 - name: Report
   ansible.builtin.debug:
     msg: "{{ check.results | map(attribute='verified') }}"
@@ -108,6 +124,9 @@ results:
       description:
         - The accepted signatures, each with C(format) (V(legacy), V(referrer) or V(bundle)), C(key_id),
           C(layer) (payload digest) and C(claims) (C(docker_reference), C(digest), C(optional)).
+        - A keyless signature has C(key_id) null, C(identity) (the entry of O(identities) that accepted it) and
+          C(certificate) (C(subjects), C(issuer), C(integrated_time), C(log_index) and C(trusted_root), the root it
+          was checked against).
       type: list
       elements: dict
     rejected:
@@ -138,6 +157,7 @@ results:
 """
 
 from ansible_collections.signed.registry.plugins.module_utils._identity import IDENTITY_ARGUMENT_SPEC
+from ansible_collections.signed.registry.plugins.module_utils._keyless import IDENTITY_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, REGISTRY_CONNECTION_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._reference import signature_tag
 from ansible_collections.signed.registry.plugins.module_utils._verification import (
@@ -157,14 +177,17 @@ OUTCOME = Outcome("signatures", lambda digest: "no signatures found (no %s tag)"
 def main():
     argument_spec = dict(
         VERIFIER_SPEC,
-        public_keys=dict(type="list", elements="str", required=True),
+        public_keys=dict(type="list", elements="str"),
+        identities=dict(type="list", elements="dict", options=IDENTITY_SPEC),
+        trusted_root=dict(type="str"),
         annotations=dict(type="dict", default={}),
         signed_identity=dict(type="dict", options=IDENTITY_ARGUMENT_SPEC),
     )
     with ModuleRun(argument_spec, REGISTRY_CONNECTION_SPEC, secret_keys=("registry_password",),
                    requires=("requests", "cryptography")) as run:
         params = run.params
-        trust = Trust.from_options(params["public_keys"], params["signed_identity"], params["annotations"])
+        trust = Trust.from_options(params["public_keys"], params["signed_identity"], params["annotations"],
+                                   params["identities"], params["trusted_root"])
 
         def judge(registry, ref, digest):
             return verdicts(Image(registry, ref.repository, digest, ref), trust, SIGNATURE_CHECKS)

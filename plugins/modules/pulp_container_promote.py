@@ -14,7 +14,7 @@ version_added: 0.1.0
 description:
   - A verified mirror. Pulp's C(signed_only) sync checks that a signature B(exists), never that
     it is valid or made by a key you trust. This module checks each image of a staging
-    repository (usually synced from an upstream) with O(public_keys), O(signed_identity) and
+    repository (usually synced from an upstream) with O(public_keys) or keyless O(identities), O(signed_identity) and
     O(annotations), using the verifier of M(signed.registry.cosign_verify), and makes the
     published O(repository) hold exactly the images that verify, with their signature,
     attestation and SBOM tags.
@@ -54,10 +54,12 @@ options:
     elements: str
     default: ['*']
   public_keys:
-    description: Public keys (PEM), each a path or the PEM text; a signature by any one of them is accepted.
+    description:
+      - Public keys (PEM), each a path or the PEM text; a signature by any one of them is accepted.
+      - An upstream that signs keyless is trusted through O(identities) instead (or as well); with O(resign),
+        pulling hosts then need only the one key of the re-signature.
     type: list
     elements: str
-    required: true
   annotations:
     description: Claims each accepted signature must carry in its payload.
     type: dict
@@ -89,6 +91,7 @@ options:
         type: dict
         default: {}
 extends_documentation_fragment:
+  - signed.registry._keyless
   - signed.registry._identity
   - signed.registry._pulp
   - signed.registry._attributes
@@ -199,6 +202,7 @@ resigned:
 from ansible_collections.signed.registry.plugins.module_utils._cosign import load_signing_key
 from ansible_collections.signed.registry.plugins.module_utils._files import path_or_content
 from ansible_collections.signed.registry.plugins.module_utils._identity import IDENTITY_ARGUMENT_SPEC
+from ansible_collections.signed.registry.plugins.module_utils._keyless import IDENTITY_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, PULP_CONNECTION_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._oci import Registry
 from ansible_collections.signed.registry.plugins.module_utils._promotion import (
@@ -242,7 +246,9 @@ def main():
         base_path=dict(type="str"),
         sync=dict(type="bool", default=False),
         tags=dict(type="list", elements="str", default=["*"]),
-        public_keys=dict(type="list", elements="str", required=True, no_log=False),
+        public_keys=dict(type="list", elements="str", no_log=False),
+        identities=dict(type="list", elements="dict", options=IDENTITY_SPEC),
+        trusted_root=dict(type="str"),
         signed_identity=dict(type="dict", options=IDENTITY_ARGUMENT_SPEC),
         annotations=dict(type="dict", default={}),
         resign=dict(type="dict", options=dict(
@@ -255,7 +261,8 @@ def main():
     with ModuleRun(argument_spec, PULP_CONNECTION_SPEC, requires=("requests", "cryptography", "PyNaCl"), secret_keys=("key", "passphrase"),
                    required_by={"resign": "base_path"}) as run:
         params = run.params
-        trust = Trust.from_options(params["public_keys"], params["signed_identity"], params["annotations"])
+        trust = Trust.from_options(params["public_keys"], params["signed_identity"], params["annotations"],
+                                   params["identities"], params["trusted_root"])
         signer = None
         if params["resign"]:
             signer = Signer(load_signing_key(path_or_content(params["resign"]["key"], "resign.key"),

@@ -30,13 +30,13 @@ for pair in "$@"; do
     start=$SECONDS
     python=$(python_for "$version") || { status=1; continue; }
     venv=$root/build/venv-core-$core
-    stamp=$(cat "$root/requirements.txt" <(echo "$core $python") | sha256sum | cut -c1-16)
+    stamp=$(cat "$root/requirements.txt" "$root/requirements-keyless.txt" <(echo "$core $python") | sha256sum | cut -c1-16)
     if [[ ! -f $venv/.installed-$stamp ]]; then
         echo "[compat] ansible-core $core on $("$python" --version) in $venv"
         rm -rf "$venv"
         "$python" -m venv "$venv"
         PIP_CONSTRAINT='' "$venv/bin/pip" install --quiet --disable-pip-version-check \
-            -r "$root/requirements.txt" "ansible-core==$core.*" "pytest>=8" pyyaml
+            -r "$root/requirements.txt" -r "$root/requirements-keyless.txt" "ansible-core==$core.*" "pytest>=8" pyyaml
         touch "$venv/.installed-$stamp"
     fi
     "$venv/bin/python" "$root/tests/utils/ansible_test_pip_bootstrap.py" >/dev/null

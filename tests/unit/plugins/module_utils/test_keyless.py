@@ -1,0 +1,314 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Keyless (Fulcio + Rekor) legacy signatures, checked with a real one no one here wrote: the cosign
+signature in containers/image's test fixtures, made with the public-good Fulcio and Rekor on
+2023-01-20 for mitr@redhat.com (../shared/testdata/sigstore/README.md)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import copy
+import json
+import os
+
+import pytest
+
+from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput
+from ansible_collections.signed.registry.plugins.module_utils._keyless import (
+    CERTIFICATE_ANNOTATION,
+    REKOR_BUNDLE_ANNOTATION,
+    KeylessError,
+    check_identities,
+    matching_identity,
+    verify_legacy,
+)
+from ansible_collections.signed.registry.plugins.module_utils._oci import sha256_digest
+from ansible_collections.signed.registry.plugins.module_utils._reference import parse_reference, signature_tag
+from ansible_collections.signed.registry.plugins.module_utils._signatures import layer_descriptor, signature_image
+from ansible_collections.signed.registry.plugins.module_utils._trust_root import TrustedRoot, load_trusted_root, public_good_root
+from ansible_collections.signed.registry.plugins.module_utils._verification import (
+    SIGNATURE_CHECKS,
+    Image,
+    Keyless,
+    Trust,
+    verdicts,
+)
+from ansible_collections.signed.registry.tests.unit.plugins.module_utils.test_signatures import MemoryRegistry
+
+ISSUER = "https://github.com/login/oauth"
+SUBJECT = "mitr@redhat.com"
+SIGNATURE = "dev.cosignproject.cosign/signature"
+
+
+def shared_testdata():
+    # Set by `make units` and tests/utils/compat.sh; a missing checkout of shared/ is a failure, not a skip.
+    root = os.environ.get("SIGNED_REGISTRY_TESTDATA")
+    assert root and os.path.isdir(root), "SIGNED_REGISTRY_TESTDATA must name ../shared/testdata (make units sets it)"
+    return root
+
+
+def fixtures(*parts):
+    return os.path.join(shared_testdata(), "sigstore", "containers-image", "signature", "fixtures", *parts)
+
+
+@pytest.fixture(scope="module")
+def signed():
+    """(payload, signature, annotations, manifest) of the real signature."""
+    with open(fixtures("dir-img-cosign-fulcio-rekor-valid", "signature-1"), "rb") as handle:
+        # containers/image's serialisation: a NUL-prefixed format name, a newline, then JSON.
+        header, _newline, body = handle.read().partition(b"\n")
+    assert header == b"\x00sigstore-json"
+    layer = json.loads(body)
+    with open(fixtures("dir-img-cosign-fulcio-rekor-valid", "manifest.json"), "rb") as handle:
+        manifest = handle.read()
+    annotations = layer["annotations"]
+    return base64.b64decode(layer["payload"]), base64.b64decode(annotations[SIGNATURE]), annotations, manifest
+
+
+@pytest.fixture(scope="module")
+def public_good():
+    return public_good_root()
+
+
+def own_root(public_good, fulcio_pem=None, tlogs=True, ctlogs=True):
+    """A trusted root made of the fixture's own Fulcio root (or ``fulcio_pem``) and the
+    public-good log keys (the fixture's rekor.pub is a symlink that was not carried over)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    if fulcio_pem is None:
+        with open(fixtures("fulcio_v1.crt.pem"), "rb") as handle:
+            fulcio_pem = handle.read()
+    ca = x509.load_pem_x509_certificate(fulcio_pem)
+
+    def log(entry):
+        der = entry.key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+        window = {"start": entry.window.start.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        return {"baseUrl": entry.url, "hashAlgorithm": "SHA2_256",
+                "publicKey": {"rawBytes": base64.b64encode(der).decode(), "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                              "validFor": window},
+                "logId": {"keyId": base64.b64encode(entry.log_id).decode()}}
+
+    root = {"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+            "tlogs": [log(t) for t in public_good.tlogs[:1]] if tlogs else [],
+            "ctlogs": [log(c) for c in public_good.ctlogs] if ctlogs else [],
+            "certificateAuthorities": [{"subject": {}, "uri": "https://fulcio.example",
+                                        "certChain": {"certificates": [{"rawBytes": base64.b64encode(ca.public_bytes(Encoding.DER)).decode()}]},
+                                        "validFor": {"start": "2021-01-01T00:00:00Z"}}],
+            "timestampAuthorities": [] if tlogs else [{"certChain": {"certificates": [{"rawBytes": base64.b64encode(ca.public_bytes(Encoding.DER)).decode()}]},
+                                                       "validFor": {"start": "2021-01-01T00:00:00Z"}}]}
+    return json.dumps(root)
+
+
+# -- the real signature ------------------------------------------------------------------------
+
+
+def test_the_real_signature_verifies_against_the_public_good_root(signed, public_good):
+    payload, signature, annotations, _manifest = signed
+    facts = verify_legacy(public_good, annotations, payload, signature)
+    assert facts["subjects"] == [SUBJECT] and facts["issuer"] == ISSUER
+    assert facts["integrated_time"] == "2023-01-20T20:51:33Z" and facts["log_index"] == 11605770
+    assert public_good.source.startswith("the Sigstore public-good root of sigstore ")
+
+
+def test_the_real_signature_verifies_against_its_own_fulcio_root(signed, public_good):
+    payload, signature, annotations, _manifest = signed
+    root = load_trusted_root(own_root(public_good))
+    assert root.source == "inline trusted_root"
+    assert verify_legacy(root, annotations, payload, signature)["subjects"] == [SUBJECT]
+
+
+@pytest.mark.parametrize("rule, accepted", [
+    ({"issuer": ISSUER, "subject": SUBJECT}, True),
+    ({"issuer_regexp": r"https://github\.com/.*", "subject_regexp": r".*@redhat\.com"}, True),
+    ({"issuer": ISSUER, "subject": "someone@redhat.com"}, False),
+    ({"issuer": "https://accounts.google.com", "subject": SUBJECT}, False),
+    # A regexp matches the whole subject: a prefix is not enough (the classic bypass).
+    ({"issuer": ISSUER, "subject_regexp": "mitr@redhat"}, False),
+    ({"issuer": ISSUER, "subject_regexp": "redhat.com"}, False),
+    ({"issuer_regexp": "https://github.com", "subject": SUBJECT}, False),
+    # A GitHub pin the certificate does not carry is not met.
+    ({"issuer": ISSUER, "subject": SUBJECT, "github_workflow_repository": "containers/image"}, False),
+])
+def test_identity_rules_match_whole_values(signed, public_good, rule, accepted):
+    payload, signature, annotations, _manifest = signed
+    facts = verify_legacy(public_good, annotations, payload, signature)
+    index, problem = matching_identity(check_identities([rule]), facts)
+    assert (index == 0) is accepted
+    if not accepted:
+        assert problem == "the certificate names %s (issuer %s), which no entry of identities accepts" % (SUBJECT, ISSUER)
+
+
+def _rekor(annotations, change):
+    bundle = json.loads(annotations[REKOR_BUNDLE_ANNOTATION])
+    change(bundle)
+    altered = dict(annotations)
+    altered[REKOR_BUNDLE_ANNOTATION] = json.dumps(bundle)
+    return altered
+
+
+def _flip_set(bundle):
+    raw = bytearray(base64.b64decode(bundle["SignedEntryTimestamp"]))
+    raw[-3] ^= 1
+    bundle["SignedEntryTimestamp"] = base64.b64encode(bytes(raw)).decode()
+
+
+def _later(bundle):
+    bundle["Payload"]["integratedTime"] += 3600
+
+
+def _other_body(bundle):
+    body = json.loads(base64.b64decode(bundle["Payload"]["body"]))
+    body["spec"]["data"]["hash"]["value"] = "0" * 64
+    bundle["Payload"]["body"] = base64.b64encode(json.dumps(body).encode()).decode()
+
+
+@pytest.mark.parametrize("change, reason", [
+    (_flip_set, "the Rekor SET does not verify with the key of log"),
+    (_later, "the Rekor SET does not verify with the key of log"),
+    (_other_body, "the Rekor SET does not verify with the key of log"),
+    (lambda bundle: bundle.pop("SignedEntryTimestamp"), "the Rekor bundle annotation is malformed"),
+    (lambda bundle: bundle["Payload"].update(logID="00" * 32), "which the trusted root does not hold"),
+])
+def test_an_altered_rekor_bundle_is_refused(signed, public_good, change, reason):
+    payload, signature, annotations, _manifest = signed
+    with pytest.raises(KeylessError) as caught:
+        verify_legacy(public_good, _rekor(annotations, change), payload, signature)
+    assert reason in str(caught.value)
+
+
+def test_a_signature_moved_to_another_payload_is_refused(signed, public_good):
+    payload, signature, annotations, _manifest = signed
+    with pytest.raises(KeylessError, match="the Rekor entry is for another payload"):
+        verify_legacy(public_good, annotations, payload.replace(b"fulcio-rekor-1", b"fulcio-rekor-2"), signature)
+
+
+def test_another_signature_under_the_same_log_entry_is_refused(signed, public_good):
+    payload, signature, annotations, _manifest = signed
+    with pytest.raises(KeylessError, match="the Rekor entry is for another signature"):
+        verify_legacy(public_good, annotations, payload, signature[:-1] + bytes([signature[-1] ^ 1]))
+
+
+def test_a_root_without_the_fulcio_ca_is_refused(signed, public_good):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding
+    import datetime
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, u"untrusted")])
+    ca = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+          .serial_number(1).not_valid_before(datetime.datetime(2020, 1, 1)).not_valid_after(datetime.datetime(2030, 1, 1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
+          .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True)
+          .sign(key, hashes.SHA256()))
+    payload, signature, annotations, _manifest = signed
+    root = load_trusted_root(own_root(public_good, ca.public_bytes(Encoding.PEM)))
+    with pytest.raises(KeylessError, match="the certificate does not chain to a Fulcio CA of the trusted root at 2023-01-20T20:51:33Z"):
+        verify_legacy(root, annotations, payload, signature)
+
+
+def test_a_root_without_ct_logs_refuses_the_sct(signed, public_good):
+    payload, signature, annotations, _manifest = signed
+    root = load_trusted_root(own_root(public_good, ctlogs=False))
+    with pytest.raises(KeylessError, match="no valid SCT: an SCT from a CT log the trusted root does not hold"):
+        verify_legacy(root, annotations, payload, signature)
+
+
+def test_a_signature_without_a_rekor_bundle_is_refused(signed, public_good):
+    payload, signature, annotations, _manifest = signed
+    bare = dict((k, v) for k, v in annotations.items() if k != REKOR_BUNDLE_ANNOTATION)
+    with pytest.raises(KeylessError, match="no Rekor bundle"):
+        verify_legacy(public_good, bare, payload, signature)
+
+
+# -- through the pipeline, as cosign_verify runs it --------------------------------------------
+
+
+def _registry_with(signed):
+    payload, _signature, annotations, manifest = signed
+    registry = MemoryRegistry()
+    digest = registry.push_blob("r", manifest)
+    registry.manifests[digest] = manifest
+    extra = dict((k, v) for k, v in annotations.items() if k != SIGNATURE)
+    layer = layer_descriptor(payload, annotations[SIGNATURE], extra)
+    registry.push_blob("r", payload)
+    sig_manifest, config = signature_image([layer])
+    registry.push_blob("r", config)
+    registry.put_manifest("r", signature_tag(digest), sig_manifest, None)
+    return registry, digest
+
+
+def test_cosign_verify_accepts_it_for_a_trusted_identity_and_says_who(signed, public_good):
+    registry, digest = _registry_with(signed)
+    image = Image(registry, "cosign-signed/fulcio-rekor-1", digest,
+                  parse_reference("192.168.64.2:5000/cosign-signed/fulcio-rekor-1:latest"))
+    identities = check_identities([{"issuer": ISSUER, "subject_regexp": r"nobody@.*"},
+                                   {"issuer": ISSUER, "subject": SUBJECT}])
+    [verdict] = verdicts(image, Trust([], keyless=Keyless(public_good, identities)), SIGNATURE_CHECKS)
+    assert verdict["accepted"], verdict["reason"]
+    assert verdict["key_id"] is None and verdict["identity"] == {"issuer": ISSUER, "subject": SUBJECT}
+    assert verdict["certificate"]["log_index"] == 11605770
+    assert verdict["certificate"]["trusted_root"] == public_good.source
+    assert verdict["claims"]["digest"] == digest == sha256_digest(signed[3])
+
+    [verdict] = verdicts(image, Trust([], keyless=Keyless(public_good, identities[:1])), SIGNATURE_CHECKS)
+    assert not verdict["accepted"] and "which no entry of identities accepts" in verdict["reason"]
+
+
+def test_without_identities_a_keyless_signature_is_judged_by_keys_only(signed):
+    from ansible_collections.signed.registry.plugins.module_utils._cosign import generate_private_key
+    registry, digest = _registry_with(signed)
+    image = Image(registry, "r", digest, parse_reference("192.168.64.2:5000/cosign-signed/fulcio-rekor-1"))
+    [verdict] = verdicts(image, Trust([generate_private_key().public_key()]), SIGNATURE_CHECKS)
+    assert verdict["reason"] == "the signature does not verify with any of the given public keys"
+
+
+# -- options ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rule, message", [
+    ({"subject": SUBJECT}, r"identities\[0\] needs exactly one of issuer and issuer_regexp"),
+    ({"issuer": ISSUER, "issuer_regexp": ".*", "subject": SUBJECT}, "needs exactly one of issuer and issuer_regexp"),
+    ({"issuer": ISSUER}, "needs exactly one of subject and subject_regexp"),
+    ({"issuer": ISSUER, "subject_regexp": "("}, r"identities\[0\].subject_regexp is not a valid regular expression"),
+])
+def test_identity_rules_are_checked(rule, message):
+    with pytest.raises(InvalidInput, match=message):
+        check_identities([rule])
+
+
+def test_trust_options_need_keys_or_identities_and_a_root_only_with_identities():
+    with pytest.raises(InvalidInput, match="public_keys or identities must name at least one"):
+        Trust.from_options([], identities=[])
+    with pytest.raises(InvalidInput, match="trusted_root is used for keyless signatures only"):
+        Trust.from_options(["k.pub"], trusted_root="root.json")
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda root: "not json", "is not JSON"),
+    (lambda root: dict(root, mediaType="application/json"), "has media type 'application/json'"),
+    (lambda root: dict(root, tlogs=[dict(root["tlogs"][0], publicKey=dict(root["tlogs"][0]["publicKey"], rawBytes="!!"))]),
+     r"tlogs\[0\].publicKey.rawBytes is not valid base64"),
+    (lambda root: dict(root, tlogs=[dict(root["tlogs"][0], publicKey=dict(root["tlogs"][0]["publicKey"], validFor={}))]),
+     r"tlogs\[0\].publicKey.validFor must have a start"),
+    (lambda root: dict(root, certificateAuthorities=[{"certChain": {"certificates": []}}]),
+     r"certificateAuthorities\[0\].certChain.certificates must list at least one certificate"),
+    (lambda root: dict(root, tlogs=[], timestampAuthorities=[]), "has no transparency log and no timestamp authority"),
+])
+def test_a_malformed_trusted_root_is_refused_with_what_is_wrong(public_good, change, message):
+    good = json.loads(own_root(public_good))
+    altered = change(copy.deepcopy(good))
+    with pytest.raises(InvalidInput, match=message):
+        TrustedRoot(altered if isinstance(altered, str) else json.dumps(altered), "test root")
+
+
+def test_certificate_annotation_must_hold_one_certificate(signed, public_good):
+    payload, signature, annotations, _manifest = signed
+    doubled = dict(annotations)
+    doubled[CERTIFICATE_ANNOTATION] = annotations[CERTIFICATE_ANNOTATION] * 2
+    with pytest.raises(KeylessError, match="holds 2 certificates, not one"):
+        verify_legacy(public_good, doubled, payload, signature)
