@@ -104,6 +104,8 @@ def main():
         "seed_public_key": env["seed_public_key"],
         "cosign_bin": os.path.join(tools_bin, "cosign"),
         "skopeo_bin": os.path.join(tools_bin, "skopeo"),
+        # Test helpers shared with the unit tests (ansible-test copies only the target itself).
+        "test_utils_dir": os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "utils"),
         "seed_images": env["images"],
         "pulp_signing_service": args.signing_service,
         "pulp_signing_key": args.signing_key,

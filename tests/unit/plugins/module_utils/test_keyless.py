@@ -312,3 +312,50 @@ def test_certificate_annotation_must_hold_one_certificate(signed, public_good):
     doubled[CERTIFICATE_ANNOTATION] = annotations[CERTIFICATE_ANNOTATION] * 2
     with pytest.raises(KeylessError, match="holds 2 certificates, not one"):
         verify_legacy(public_good, doubled, payload, signature)
+
+
+# -- a private Sigstore of the tests' own (tests/utils/private_sigstore.py) ----------------------
+
+
+@pytest.fixture(scope="module")
+def private(tmp_path_factory):
+    from ansible_collections.signed.registry.tests.utils import private_sigstore
+    directory = str(tmp_path_factory.mktemp("sigstore"))
+    private_sigstore.init(directory)
+    return private_sigstore, directory, load_trusted_root(os.path.join(directory, "trusted_root.json"))
+
+
+def _private_signature(private, fault=None, subject="alice@example.com"):
+    helper, directory, _root = private
+    payload, layer = helper.keyless_layer(directory, "registry.test/app", "sha256:" + "a" * 64, subject,
+                                          "https://issuer.example", fault)
+    return payload, base64.b64decode(layer["annotations"][SIGNATURE]), layer["annotations"]
+
+
+def test_a_private_sigstore_signature_verifies_with_a_uri_subject_too(private):
+    payload, signature, annotations = _private_signature(private)
+    facts = verify_legacy(private[2], annotations, payload, signature)
+    assert facts["subjects"] == ["alice@example.com"] and facts["issuer"] == "https://issuer.example"
+    workflow = "https://github.com/example/app/.github/workflows/release.yml@refs/tags/v1.0"
+    payload, signature, annotations = _private_signature(private, subject=workflow)
+    facts = verify_legacy(private[2], annotations, payload, signature)
+    assert facts["subjects"] == [workflow]
+    rule = check_identities([{"issuer": "https://issuer.example",
+                              "subject_regexp": r"https://github\.com/example/app/\.github/workflows/release\.yml@refs/tags/v.*"}])
+    assert matching_identity(rule, facts) == (0, None)
+
+
+@pytest.mark.parametrize("fault, reason", [
+    ("altered-set", "the Rekor SET does not verify with the key of log"),
+    ("other-rekor", "the Rekor SET does not verify with the key of log"),
+    ("outside-validity", "the Rekor entry was integrated at 2024-03-01T13:10:00Z, outside the certificate's validity"),
+    ("untrusted-ca", "the certificate does not chain to a Fulcio CA of the trusted root"),
+    ("no-sct", "the certificate has no embedded SCT"),
+    ("bad-sct", "no valid SCT: an SCT whose signature does not verify with its CT log key"),
+    ("no-codesigning", "the certificate is not for code signing"),
+])
+def test_each_fault_of_the_private_sigstore_is_refused_with_its_reason(private, fault, reason):
+    payload, signature, annotations = _private_signature(private, fault)
+    with pytest.raises(KeylessError) as caught:
+        verify_legacy(private[2], annotations, payload, signature)
+    assert reason in str(caught.value)
