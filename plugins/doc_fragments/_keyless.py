@@ -22,7 +22,9 @@ options:
         integrated time, which lies in the certificate's validity; an embedded SCT verifies with a CT log key of
         the root; the certificate is for code signing; the signature verifies with its key; then the identity."
       - Read from cosign's legacy C(.sig) signatures (C(dev.sigstore.cosign/certificate), C(.../chain) and
-        C(.../bundle) annotations).
+        C(.../bundle) annotations, checked by this collection) and from sigstore bundles v0.1 to v0.3 attached as
+        referrers (checked by sigstore-python, which then must be installed; inclusion proofs, checkpoints,
+        signed timestamps). Keyless attestations in the legacy C(.att) image are not read yet.
     type: list
     elements: dict
     suboptions:

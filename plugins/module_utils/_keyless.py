@@ -209,8 +209,17 @@ def canonical_json(value):
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def check_rekor_body(fields, payload, signature, cert):
-    """The log entry must be about this very signature, certificate and payload (CVE-2022-36056)."""
+def _same_signer(logged_pem, signer):
+    """Whether the PEM a Rekor entry logged is ``signer`` (a certificate, or a managed public key)."""
+    if isinstance(signer, x509.Certificate):
+        return x509.load_pem_x509_certificate(logged_pem) == signer
+    logged = serialization.load_pem_public_key(logged_pem)
+    return (logged.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+            == signer.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
+def check_rekor_body(fields, payload, signature, signer):
+    """The log entry must be about this very signature, signer and payload (CVE-2022-36056)."""
     try:
         body = json.loads(base64.b64decode(fields["body"], validate=True))
         kind = (body["kind"], body["apiVersion"])
@@ -222,15 +231,15 @@ def check_rekor_body(fields, payload, signature, cert):
     try:
         digest = spec["data"]["hash"]
         logged_signature = base64.b64decode(spec["signature"]["content"], validate=True)
-        logged_cert = x509.load_pem_x509_certificate(base64.b64decode(spec["signature"]["publicKey"]["content"], validate=True))
+        same = _same_signer(base64.b64decode(spec["signature"]["publicKey"]["content"], validate=True), signer)
     except (ValueError, KeyError, TypeError, binascii.Error):
-        raise KeylessError("the Rekor entry body does not name a signature and certificate")
+        raise KeylessError("the Rekor entry body does not name a signature and its signer")
     if digest.get("algorithm") != "sha256" or digest.get("value") != hashlib.sha256(payload).hexdigest():
         raise KeylessError("the Rekor entry is for another payload")
     if logged_signature != signature:
         raise KeylessError("the Rekor entry is for another signature")
-    if logged_cert != cert:
-        raise KeylessError("the Rekor entry is for another certificate")
+    if not same:
+        raise KeylessError("the Rekor entry is for another %s" % ("certificate" if isinstance(signer, x509.Certificate) else "key"))
 
 
 def verify_chain(root, cert, chain, moment):

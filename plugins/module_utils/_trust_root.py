@@ -126,6 +126,9 @@ class TrustedRoot:
 
     def __init__(self, data, source):
         self.source = source
+        self.data = data if isinstance(data, bytes) else data.encode("utf-8")
+        # sigstore-python's own view of the same root, made when a keyless bundle first needs it.
+        self.sigstore_root = None
         try:
             root = json.loads(data.decode("utf-8") if isinstance(data, bytes) else data)
         except (ValueError, UnicodeDecodeError) as exc:

@@ -29,6 +29,8 @@ from ansible_collections.signed.registry.plugins.module_utils._attestations impo
     MAX_ATTESTATION_SIZE,
     PREDICATE_ANNOTATION,
 )
+from ansible_collections.signed.registry.plugins.module_utils._bundles import is_keyless, verify_keyless
+from ansible_collections.signed.registry.plugins.module_utils._bundles import parse as parse_sigstore_bundle
 from ansible_collections.signed.registry.plugins.module_utils._cosign import (
     BUNDLE_MEDIA_TYPES,
     COSIGN_SIGN_PREDICATE,
@@ -149,10 +151,16 @@ class Trust:
             raise Rejected("the %s carries no certificate (it is not keyless), and no public key was given" % what)
         raise Rejected("the %s does not verify with any of the given public keys" % what)
 
-    def envelope_signer(self, envelope, what="signature"):
-        """Who signed a DSSE envelope: over its pre-authentication encoding, never the bare payload."""
+    def envelope_signer(self, envelope, what="signature", bundle=None):
+        """Who signed a DSSE envelope: over its pre-authentication encoding, never the bare payload.
+        ``bundle`` (the bytes of the sigstore bundle holding it) lets a keyless bundle be judged."""
         payload_type, payload, signatures = parse_envelope(envelope)
-        return self.signer(pae(payload_type, payload), signatures, what)
+        try:
+            return self.signer(pae(payload_type, payload), signatures, what)
+        except Rejected:
+            if self.keyless and bundle is not None:
+                return self.keyless.bundle_signer(bundle)
+            raise
 
     def claims_problem(self, claims, image):
         """Why a simple-signing payload's claims do not hold for ``image``, or None."""
@@ -180,6 +188,20 @@ class Keyless:
         index, problem = matching_identity(self.identities, facts)
         if problem:
             raise Rejected(problem)
+        return self._who(index, facts)
+
+    def bundle_signer(self, data):
+        """Who signed a keyless sigstore bundle (sigstore-python verifies it, offline)."""
+        try:
+            bundle = parse_sigstore_bundle(data)
+            if not is_keyless(bundle):
+                raise KeylessError("the bundle has no certificate (it is not keyless), and no public key was given")
+            facts, _statement = verify_keyless(data, self.root, self.identities)
+        except KeylessError as exc:
+            raise Rejected(str(exc))
+        return self._who(facts["index"], facts)
+
+    def _who(self, index, facts):
         return {"key_id": None, "identity": shown(self.identities[index]),
                 "certificate": {"subjects": facts["subjects"], "issuer": facts["issuer"],
                                 "integrated_time": facts["integrated_time"], "log_index": facts["log_index"],
@@ -235,10 +257,11 @@ def check_simple_signing(image, trust, layer, found):
 
 
 def _statement(image, layer, unwrap, limit):
-    """(envelope, statement) of a DSSE layer or bundle; Rejected when it cannot be read."""
+    """(envelope, statement, the bytes read) of a DSSE layer or bundle; Rejected when it cannot be read."""
     try:
-        envelope = unwrap(image.payload(layer, limit))
-        return envelope, parse_statement(*parse_envelope(envelope)[:2])
+        data = image.payload(layer, limit)
+        envelope = unwrap(data)
+        return envelope, parse_statement(*parse_envelope(envelope)[:2]), data
     except (PayloadError, ValueError, UnicodeDecodeError) as exc:
         raise Rejected(str(exc))
 
@@ -249,7 +272,7 @@ def check_signature_bundle(image, trust, layer, found):
         return None
     verdict = _verdict(layer, "bundle", claims=None)
     try:
-        envelope, statement = _statement(image, layer, parse_bundle, MAX_BUNDLE_SIZE)
+        envelope, statement, data = _statement(image, layer, parse_bundle, MAX_BUNDLE_SIZE)
     except Rejected as exc:
         verdict["reason"] = str(exc)
         return verdict
@@ -257,7 +280,7 @@ def check_signature_bundle(image, trust, layer, found):
         return None
 
     def judge(verdict):
-        verdict.update(trust.envelope_signer(envelope))
+        verdict.update(trust.envelope_signer(envelope, bundle=data))
         # The identity rule applies to the subject that names this image, not to whichever is first.
         matching = [s for s in statement["subjects"] if subject_names_digest([s], image.digest)]
         subject = matching[0] if matching else statement["subjects"][0]
@@ -296,7 +319,7 @@ def attestation_check(predicate_type=None):
         verdict = _verdict(layer, fmt, predicate_type=(layer.get("annotations") or {}).get(PREDICATE_ANNOTATION),
                            predicate=None)
         try:
-            envelope, statement = _statement(image, layer, unwrap, MAX_ATTESTATION_SIZE)
+            envelope, statement, data = _statement(image, layer, unwrap, MAX_ATTESTATION_SIZE)
         except Rejected as exc:
             verdict["reason"] = "the attestation cannot be read: %s" % exc
             return verdict
@@ -307,7 +330,7 @@ def attestation_check(predicate_type=None):
             return None
 
         def judge(verdict):
-            verdict.update(trust.envelope_signer(envelope, "DSSE signature"))
+            verdict.update(trust.envelope_signer(envelope, "DSSE signature", bundle=data if fmt == "bundle" else None))
             if not subject_names_digest(statement["subjects"], image.digest):
                 raise Rejected("the statement's subject is not this image (%s)" % image.digest)
             verdict["predicate"] = statement["predicate"]

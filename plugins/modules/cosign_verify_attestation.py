@@ -14,7 +14,8 @@ version_added: 0.1.0
 description:
   - Finds the attestations attached to each image, in the legacy C(sha256-<digest>.att) image and
     as sigstore bundle referrers, checks each DSSE signature (over DSSE's pre-authentication
-    encoding, never the bare payload) with O(public_keys), checks that the statement's subject
+    encoding, never the bare payload) with O(public_keys), or a keyless bundle's certificate with
+    O(identities) and O(trusted_root), checks that the statement's subject
     is the image's digest, and returns the decoded predicates of those that pass.
   - Fails closed. An image without an accepted attestation (of O(predicate_type), when given)
     fails the module unless O(fail_on_unverified=false); every rejected attestation is returned
@@ -28,11 +29,11 @@ options:
     description: Public keys (PEM), each a path or the PEM text; an attestation signed by any one of them is accepted.
     type: list
     elements: str
-    required: true
   predicate_type:
     description: Only attestations of this predicate type (a URI or one of cosign's short names, see M(signed.registry.cosign_attest)).
     type: str
 extends_documentation_fragment:
+  - signed.registry._keyless
   - signed.registry._verifier
   - signed.registry._registry
   - signed.registry._registry.ACTION_GROUP
@@ -57,6 +58,14 @@ EXAMPLES = r"""
 - name: Its packages
   ansible.builtin.debug:
     msg: "{{ sbom.results[0].attestations[0].predicate.packages | map(attribute='name') }}"
+
+- name: Provenance made by the upstream's GitHub release workflow (keyless)
+  signed.registry.cosign_verify_attestation:
+    images: [ghcr.io/example/app:1.4.2]
+    predicate_type: slsaprovenance1
+    identities:
+      - issuer: https://token.actions.githubusercontent.com
+        subject_regexp: 'https://github\.com/example/app/\.github/workflows/release\.yml@refs/tags/v.*'
 """
 
 RETURN = r"""
@@ -76,7 +85,9 @@ results:
       description: Whether at least one attestation was accepted.
       type: bool
     attestations:
-      description: Accepted attestations, each with C(format), C(key_id), C(predicate_type) and C(predicate).
+      description:
+        - Accepted attestations, each with C(format), C(key_id), C(predicate_type) and C(predicate).
+        - A keyless one has C(key_id) null, C(identity) (the entry of O(identities) that accepted it) and C(certificate).
       type: list
       elements: dict
     rejected:
@@ -98,6 +109,7 @@ results:
 """
 
 from ansible_collections.signed.registry.plugins.module_utils._attestations import predicate_type_uri
+from ansible_collections.signed.registry.plugins.module_utils._keyless import IDENTITY_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, REGISTRY_CONNECTION_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._verification import (
     Image,
@@ -118,13 +130,16 @@ def outcome(predicate_type):
 def main():
     argument_spec = dict(
         VERIFIER_SPEC,
-        public_keys=dict(type="list", elements="str", required=True, no_log=False),
+        public_keys=dict(type="list", elements="str", no_log=False),
+        identities=dict(type="list", elements="dict", options=IDENTITY_SPEC),
+        trusted_root=dict(type="str"),
         predicate_type=dict(type="str"),
     )
     with ModuleRun(argument_spec, REGISTRY_CONNECTION_SPEC, secret_keys=("registry_password",),
                    requires=("requests", "cryptography")) as run:
         params = run.params
-        trust = Trust.from_options(params["public_keys"])
+        trust = Trust.from_options(params["public_keys"], identities=params["identities"],
+                                   trusted_root=params["trusted_root"])
         predicate_type = predicate_type_uri(params["predicate_type"]) if params["predicate_type"] else None
         checks = attestation_checks(predicate_type)
 
