@@ -30,6 +30,7 @@ from ansible_collections.signed.registry.plugins.module_utils._cosign import (
     sign,
     verify_envelope,
 )
+from ansible_collections.signed.registry.plugins.module_utils._keyless import describe_material
 from ansible_collections.signed.registry.plugins.module_utils._oci import OCI_INDEX, OCI_MANIFEST, RegistryError, sha256_digest
 from ansible_collections.signed.registry.plugins.module_utils._reference import signature_tag
 from ansible_collections.signed.registry.plugins.module_utils._signatures import (
@@ -234,7 +235,8 @@ def attached(registry, repository, digest):
         for layer in read_signature_layers(registry, repository, digest, suffix):
             found[key].append({"format": "legacy", "tag": signature_tag(digest, suffix), "digest": layer.get("digest"),
                                "media_type": layer.get("mediaType"), "size": layer.get("size"),
-                               "predicate_type": (layer.get("annotations") or {}).get(PREDICATE_ANNOTATION)})
+                               "predicate_type": (layer.get("annotations") or {}).get(PREDICATE_ANNOTATION),
+                               "keyless": describe_material(layer.get("annotations") or {})})
     for manifest, manifest_digest in referrer_manifests(registry, repository, digest, with_digest=True):
         annotations = manifest.get("annotations") or {}
         found["referrers"].append({

@@ -345,3 +345,25 @@ def verify_legacy(root, annotations, payload, signature):
         raise KeylessError("the signature does not verify with the certificate's key")
     facts.update(integrated_time=_stamp(moment), log_index=fields["logIndex"])
     return facts
+
+
+def describe_material(annotations):
+    """What a legacy layer's keyless material says, unverified (image_signatures_info): None when
+    the layer has no certificate."""
+    text = annotations.get(CERTIFICATE_ANNOTATION)
+    if not text:
+        return None
+    try:
+        facts = certificate_facts(load_pem_certificates(text[:MAX_MATERIAL_SIZE], "certificate annotation")[0])
+    except (KeylessError, IndexError, ValueError) as exc:
+        return {"problem": str(exc) or "the certificate annotation is not a certificate"}
+    described = {"subjects": facts["subjects"], "issuer": facts["issuer"], "integrated_time": None, "log_index": None}
+    if facts["github"]:
+        described["github"] = facts["github"]
+    try:
+        _set, fields = rekor_bundle(annotations.get(REKOR_BUNDLE_ANNOTATION) or "")
+        described.update(log_index=fields["logIndex"], integrated_time=_stamp(
+            datetime.datetime.fromtimestamp(fields["integratedTime"], datetime.timezone.utc)))
+    except KeylessError:
+        pass
+    return described

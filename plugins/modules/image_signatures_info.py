@@ -74,7 +74,12 @@ images:
       description: Its digest; null when the image does not exist.
       type: str
     signatures:
-      description: Layers of the C(.sig) image (C(tag), C(digest), C(media_type), C(size)).
+      description:
+        - Layers of the C(.sig) image (C(tag), C(digest), C(media_type), C(size)).
+        - C(keyless) is null for a signature made with a key; for a keyless one it says, unverified, what its
+          certificate and Rekor bundle claim (C(subjects), C(issuer), C(integrated_time), C(log_index), and
+          C(github) workflow facts when the certificate has them). M(signed.registry.cosign_verify) with
+          O(signed.registry.cosign_verify#module:identities) checks them.
       type: list
       elements: dict
     attestations:
@@ -102,7 +107,12 @@ images:
       signatures:
         - {format: legacy, tag: "sha256-1f96e68bc1b2ac78a9c8d6e6e072d115f5cc7f83f5a5ba60343ac6370c44ae25.sig",
            media_type: application/vnd.dev.cosign.simplesigning.v1+json, size: 243, predicate_type: null,
-           digest: "sha256:baed8f1e371802360f663c27967dbcfae27f0f11bf46cb0084df4133b36439c4"}
+           digest: "sha256:baed8f1e371802360f663c27967dbcfae27f0f11bf46cb0084df4133b36439c4", keyless: null}
+        - {format: legacy, tag: "sha256-1f96e68bc1b2ac78a9c8d6e6e072d115f5cc7f83f5a5ba60343ac6370c44ae25.sig",
+           media_type: application/vnd.dev.cosign.simplesigning.v1+json, size: 243, predicate_type: null,
+           digest: "sha256:5e36751abd809ac13bfefdb064c24cc3e1e078e152ddb414970715e70eaf69e5",
+           keyless: {subjects: [release@example.com], issuer: "https://accounts.google.com",
+                     integrated_time: "2026-11-02T09:14:07Z", log_index: 512345678}}
       attestations: []
       sboms: []
       atomic: []

@@ -359,3 +359,12 @@ def test_each_fault_of_the_private_sigstore_is_refused_with_its_reason(private, 
     with pytest.raises(KeylessError) as caught:
         verify_legacy(private[2], annotations, payload, signature)
     assert reason in str(caught.value)
+
+
+def test_describe_material_says_what_a_keyless_layer_claims_without_verifying(signed):
+    from ansible_collections.signed.registry.plugins.module_utils._keyless import describe_material
+    _payload, _signature, annotations, _manifest = signed
+    assert describe_material(annotations) == {"subjects": [SUBJECT], "issuer": ISSUER,
+                                              "integrated_time": "2023-01-20T20:51:33Z", "log_index": 11605770}
+    assert describe_material({SIGNATURE: "x"}) is None
+    assert "problem" in describe_material({CERTIFICATE_ANNOTATION: "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n"})
