@@ -77,8 +77,9 @@ class Ways:
         self.cosign_env = dict(os.environ, SIGSTORE_ROOT_FILE=str(root / "fulcio.pem"),
                                SIGSTORE_REKOR_PUBLIC_KEY=str(root / "rekor.pub"),
                                SIGSTORE_CT_LOG_PUBLIC_KEY_FILE=str(root / "ctlog.pub"))
-        command = " ".join(shlex.quote(a) for a in (str(COSIGN), "verify", "--offline", "--allow-http-registry",
-                                                     "--certificate-identity", SUBJECT, "--certificate-oidc-issuer", ISSUER))
+        arguments = (str(COSIGN), "verify", "--offline", "--allow-http-registry",
+                     "--certificate-identity", SUBJECT, "--certificate-oidc-issuer", ISSUER)
+        command = " ".join(shlex.quote(a) for a in arguments)
         (work / "cosign-verify.sh").write_text("set -euo pipefail\nfor ref in $(cat \"$1\"); do\n  %s \"$ref\" >/dev/null\ndone\n"
                                                % command)
 
