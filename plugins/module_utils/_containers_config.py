@@ -559,7 +559,7 @@ def identity_to_policy(rule, option="signed_identity"):
     """The collection's ``signed_identity`` dict -> policy.json's signedIdentity object, validated."""
     if not isinstance(rule, dict):
         raise InvalidInput("%s must be a dict with type and the fields that type needs" % option)
-    rule = check_identity_rule(dict((k, v) for k, v in rule.items() if v is not None), option)
+    rule = check_identity_rule(rule, option)
     result = dict((_FIELD_OF_OPTION.get(k, k), v) for k, v in rule.items())
     _identity(result, option, _Context(names=OPTION_NAMES))
     return result

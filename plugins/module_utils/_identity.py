@@ -34,7 +34,8 @@ IDENTITY_ARGUMENT_SPEC = dict(
 
 
 def check_identity_rule(rule, option="signed_identity"):
-    """Refuse a rule containers/image would refuse, naming the field; returns the rule trimmed."""
+    """Refuse a rule containers/image would refuse, naming the field; returns the rule trimmed.
+    Fields that are None (options left unset in Ansible's dict) count as not given."""
     if not isinstance(rule, dict) or rule.get("type") not in IDENTITY_FIELDS:
         raise InvalidInput("%s.type must be one of %s, got %r" % (
             option, ", ".join(sorted(IDENTITY_FIELDS)), (rule or {}).get("type") if isinstance(rule, dict) else rule))

@@ -281,12 +281,13 @@ def verify_sct(root, cert, issuer):
     tbs = cert.tbs_precertificate_bytes
     problems = []
     for sct in scts:
-        moment = datetime.datetime.fromtimestamp(_sct_millis(sct) / 1000.0, datetime.timezone.utc)
+        millis = _sct_millis(sct)
+        moment = datetime.datetime.fromtimestamp(millis / 1000.0, datetime.timezone.utc)
         log = root.log_key(root.ctlogs, sct.log_id, moment)
         if log is None:
             problems.append("an SCT from a CT log the trusted root does not hold")
             continue
-        signed = (struct.pack(">BBQH", 0, 0, _sct_millis(sct), 1) + issuer_key_hash
+        signed = (struct.pack(">BBQH", 0, 0, millis, 1) + issuer_key_hash
                   + struct.pack(">I", len(tbs))[1:] + tbs + struct.pack(">H", len(sct.extension_bytes)) + sct.extension_bytes)
         try:
             if isinstance(log.key, ec.EllipticCurvePublicKey):
@@ -309,15 +310,20 @@ def check_usage(cert):
         raise KeylessError("the certificate is not for code signing (digitalSignature and codeSigning)")
 
 
-def verify_legacy(root, annotations, payload, signature):
-    """Judge a legacy keyless signature; its facts (who, when, log index) when it verifies."""
+def leaf_certificate(annotations):
+    """The one certificate of a legacy layer's certificate annotation (size-checked with its chain)."""
     text = annotations.get(CERTIFICATE_ANNOTATION)
     if len(text or "") > MAX_MATERIAL_SIZE or len(annotations.get(CHAIN_ANNOTATION) or "") > MAX_MATERIAL_SIZE:
         raise KeylessError("the certificate annotations are larger than %d bytes" % MAX_MATERIAL_SIZE)
     certs = load_pem_certificates(text, "certificate annotation")
     if len(certs) != 1:
         raise KeylessError("the certificate annotation holds %d certificates, not one" % len(certs))
-    cert = certs[0]
+    return certs[0]
+
+
+def verify_legacy(root, annotations, payload, signature):
+    """Judge a legacy keyless signature; its facts (who, when, log index) when it verifies."""
+    cert = leaf_certificate(annotations)
     chain = load_pem_certificates(annotations[CHAIN_ANNOTATION], "chain annotation") if annotations.get(CHAIN_ANNOTATION) else []
     if not annotations.get(REKOR_BUNDLE_ANNOTATION):
         raise KeylessError("the signature has no Rekor bundle: nothing proves when the certificate signed")
@@ -350,13 +356,12 @@ def verify_legacy(root, annotations, payload, signature):
 def describe_material(annotations):
     """What a legacy layer's keyless material says, unverified (image_signatures_info): None when
     the layer has no certificate."""
-    text = annotations.get(CERTIFICATE_ANNOTATION)
-    if not text:
+    if not annotations.get(CERTIFICATE_ANNOTATION):
         return None
     try:
-        facts = certificate_facts(load_pem_certificates(text[:MAX_MATERIAL_SIZE], "certificate annotation")[0])
-    except (KeylessError, IndexError, ValueError) as exc:
-        return {"problem": str(exc) or "the certificate annotation is not a certificate"}
+        facts = certificate_facts(leaf_certificate(annotations))
+    except KeylessError as exc:
+        return {"problem": str(exc)}
     described = {"subjects": facts["subjects"], "issuer": facts["issuer"], "integrated_time": None, "log_index": None}
     if facts["github"]:
         described["github"] = facts["github"]

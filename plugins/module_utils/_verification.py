@@ -128,9 +128,7 @@ class Trust:
             raise InvalidInput("trusted_root is used for keyless signatures only: give identities with it")
         keys = [load_public_key(path_or_content(k, "public_keys[%d]" % i), "public_keys[%d]" % i)
                 for i, k in enumerate(public_keys or [])]
-        rule = None
-        if signed_identity:
-            rule = check_identity_rule(dict((k, v) for k, v in signed_identity.items() if v is not None))
+        rule = check_identity_rule(signed_identity) if signed_identity else None
         keyless = None
         if identities:
             if not HAS_PATH_VALIDATION:

@@ -156,9 +156,7 @@ def main():
                    libraries=(("pysequoia", HAS_PYSEQUOIA, PYSEQUOIA_IMPORT_ERROR),)) as run:
         params = run.params
         certs = load_gpg_keys(params["public_keys"])
-        rule = None
-        if params["signed_identity"]:
-            rule = check_identity_rule(dict((k, v) for k, v in params["signed_identity"].items() if v is not None))
+        rule = check_identity_rule(params["signed_identity"]) if params["signed_identity"] else None
         lookaside = check_lookaside(params["lookaside"]) if params["lookaside"] else None
         http = run.http() if lookaside and not lookaside.startswith("file://") else None
 

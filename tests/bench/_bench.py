@@ -66,6 +66,15 @@ def converge_recap(output):
     return recap
 
 
+def progress():
+    """A log function printing each message with the seconds since it was made."""
+    begin = time.monotonic()
+
+    def log(message):
+        print("[%5.0f s] %s" % (time.monotonic() - begin, message), flush=True)
+    return log
+
+
 def tail(text, lines=30):
     return "\n".join(text.rstrip().splitlines()[-lines:])
 

@@ -51,7 +51,7 @@ from pathlib import Path
 import requests
 
 from _bench import (RECAP, ROOT, BenchError, CountingProxy, collections_path, find_ansible_playbook, load_env,
-                    machine_facts, run, tail)
+                    machine_facts, progress, run, tail)
 
 TOOLS = ROOT / "build" / "tools"
 COSIGN = TOOLS / "bin" / "cosign"
@@ -636,10 +636,7 @@ def main():
     if min(args.images, args.repeat, args.count_images) < 1:
         parser.error("--images, --repeat and --count-images must be at least 1")
 
-    begin = time.monotonic()
-
-    def log(message):
-        print("[%5.0f s] %s" % (time.monotonic() - begin, message), flush=True)
+    log = progress()
 
     started = datetime.datetime.now().astimezone()
     # Before anything of ours runs: what else loads the machine.

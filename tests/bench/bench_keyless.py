@@ -29,7 +29,8 @@ from pathlib import Path
 
 import requests
 
-from _bench import RECAP, ROOT, BenchError, collections_path, find_ansible_playbook, load_env, machine_facts, run, tail
+from _bench import (RECAP, ROOT, BenchError, collections_path, find_ansible_playbook, load_env, machine_facts, progress, run,
+                    tail)
 from bench_cosign import CALLBACKS, COSIGN, TASK, Upstream, push_images
 
 sys.path.insert(0, str(ROOT / "tests" / "utils"))
@@ -114,10 +115,7 @@ def main():
     parser.add_argument("--images", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    begin = time.monotonic()
-
-    def log(message):
-        print("[%5.0f s] %s" % (time.monotonic() - begin, message), flush=True)
+    log = progress()
 
     started = datetime.datetime.now().astimezone()
     facts = machine_facts()

@@ -34,7 +34,7 @@ from pathlib import Path
 import requests
 
 from _bench import (RECAP, ROOT, BenchError, CountingProxy, collections_path, find_ansible_playbook, load_env,
-                    machine_facts, run, tail)
+                    machine_facts, progress, run, tail)
 
 CLI_VENV = ROOT / "build" / "pulp-cli-venv"
 # Pinned so that results stay comparable between runs; pulp-cli ships the container commands.
@@ -588,10 +588,7 @@ def main():
     if args.mirrors < 1:
         parser.error("--mirrors must be at least 1")
 
-    begin = time.monotonic()
-
-    def log(message):
-        print("[%5.0f s] %s" % (time.monotonic() - begin, message), flush=True)
+    log = progress()
 
     started = datetime.datetime.now().astimezone()
     load_start = os.getloadavg()[0]

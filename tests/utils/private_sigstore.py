@@ -14,6 +14,10 @@ signatures and their verdicts compared.
 for SIGSTORE_ROOT_FILE), DIR/rekor.pub, DIR/ctlog.pub, and the CA and log keys (0600). ``sign``
 adds one signature layer to the image's ``.sig`` manifest on a registry without auth. Faults make
 a signature that must be refused: see FAULTS.
+
+The payload and the ``.sig`` image are written here, not with the collection's _cosign and
+_signatures: what the modules verify is then not made by the code under test (cosign is the judge
+of the format), and this runs as a plain script where the collection is not importable.
 """
 
 from __future__ import absolute_import, division, print_function
