@@ -30,10 +30,12 @@ from ansible_collections.signed.registry.plugins.module_utils._cosign import (
     sign,
     verify_envelope,
 )
+from ansible_collections.signed.registry.plugins.module_utils._bundles import describe_bundle
 from ansible_collections.signed.registry.plugins.module_utils._keyless import describe_material
 from ansible_collections.signed.registry.plugins.module_utils._oci import OCI_INDEX, OCI_MANIFEST, RegistryError, sha256_digest
 from ansible_collections.signed.registry.plugins.module_utils._reference import signature_tag
 from ansible_collections.signed.registry.plugins.module_utils._signatures import (
+    MAX_BUNDLE_SIZE,
     SIGNATURE_ANNOTATION,
     SignatureError,
     Signer,
@@ -228,6 +230,18 @@ class Attester(Signer):
 # -- what is attached ----------------------------------------------------------------------------
 
 
+def _bundle_claims(registry, repository, layers):
+    """What the certificate of a referrer's sigstore bundle claims, unverified; None when the
+    referrer holds no bundle or a bundle signed with a key."""
+    for layer in layers:
+        if layer.get("mediaType") in BUNDLE_MEDIA_TYPES:
+            try:
+                return describe_bundle(fetch_payload(registry, repository, layer, MAX_BUNDLE_SIZE))
+            except (SignatureError, RegistryError) as exc:
+                return {"problem": str(exc)}
+    return None
+
+
 def attached(registry, repository, digest):
     """Everything attached to an image, unverified: cosign's tags and the referrers."""
     found = {"signatures": [], "attestations": [], "sboms": [], "referrers": []}
@@ -239,11 +253,13 @@ def attached(registry, repository, digest):
                                "keyless": describe_material(layer.get("annotations") or {})})
     for manifest, manifest_digest in referrer_manifests(registry, repository, digest, with_digest=True):
         annotations = manifest.get("annotations") or {}
+        layers = [layer for layer in manifest.get("layers") or [] if isinstance(layer, dict)]
         found["referrers"].append({
             "digest": manifest_digest,
             "artifact_type": manifest.get("artifactType") or (manifest.get("config") or {}).get("mediaType"),
             "predicate_type": annotations.get(BUNDLE_PREDICATE_ANNOTATION),
             "layers": [{"media_type": layer.get("mediaType"), "digest": layer.get("digest"), "size": layer.get("size")}
-                       for layer in manifest.get("layers") or [] if isinstance(layer, dict)],
+                       for layer in layers],
+            "keyless": _bundle_claims(registry, repository, layers),
         })
     return found

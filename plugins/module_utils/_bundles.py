@@ -21,6 +21,12 @@ import binascii
 import datetime
 import hashlib
 import json
+import re
+
+try:
+    from cryptography import x509
+except ImportError:  # pragma: no cover - the module reports cryptography missing before this is used
+    x509 = None
 
 from ansible_collections.signed.registry.plugins.module_utils._cosign import pae, verify
 from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput
@@ -29,10 +35,9 @@ from ansible_collections.signed.registry.plugins.module_utils._keyless import (
     canonical_json,
     certificate_facts,
     check_rekor_body,
+    described,
     matching_identity,
 )
-
-MAX_BUNDLE_SIZE = 1024 * 1024
 
 
 def _sigstore():
@@ -50,6 +55,12 @@ def _sigstore():
     return SigstoreError, VerificationError, Bundle, TrustedRoot, Verifier, trustroot_v1
 
 
+def _reason(exc):
+    """sigstore-python's message, on one line (some of its errors wrap a tuple of strings)."""
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return re.sub(r"\('([^']*)', '([^']*)'\)", r"\1\2", text)
+
+
 def parse(data):
     try:
         bundle = json.loads(data.decode("utf-8") if isinstance(data, bytes) else data)
@@ -63,6 +74,26 @@ def parse(data):
 def is_keyless(bundle):
     material = bundle["verificationMaterial"]
     return "certificate" in material or "x509CertificateChain" in material
+
+
+def describe_bundle(data):
+    """What a bundle's certificate and log entry claim, unverified (image_signatures_info): None
+    for a bundle signed with a key."""
+    try:
+        bundle = parse(data)
+        if not is_keyless(bundle):
+            return None
+        material = bundle["verificationMaterial"]
+        chain = (material.get("x509CertificateChain") or {}).get("certificates") or [{}]
+        raw = (material.get("certificate") or chain[0]).get("rawBytes")
+        facts = certificate_facts(x509.load_der_x509_certificate(_b64(raw, "certificate")))
+    except (KeylessError, ValueError, TypeError, AttributeError) as exc:
+        return {"problem": "the bundle's certificate cannot be read: %s" % exc}
+    entries = [e for e in material.get("tlogEntries") or [] if isinstance(e, dict)]
+    try:
+        return described(facts, int(entries[0]["integratedTime"]), int(entries[0]["logIndex"]))
+    except (IndexError, KeyError, TypeError, ValueError):
+        return described(facts)
 
 
 def verify_keyless(data, root, identities, artifact=None):
@@ -97,7 +128,7 @@ def verify_keyless(data, root, identities, artifact=None):
     except KeylessError:
         raise
     except (sigstore_error, ValueError, TypeError) as exc:
-        raise KeylessError("the bundle does not verify: %s" % (str(exc).strip().splitlines() or [type(exc).__name__])[0])
+        raise KeylessError("the bundle does not verify: %s" % _reason(exc))
     entry = bundle.log_entry._inner  # pylint: disable=protected-access
     moment = datetime.datetime.fromtimestamp(entry.integrated_time, datetime.timezone.utc) if entry.integrated_time else None
     matched.update(log_index=entry.log_index,

@@ -218,25 +218,48 @@ def _same_signer(logged_pem, signer):
             == signer.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
 
 
-def check_rekor_body(fields, payload, signature, signer):
-    """The log entry must be about this very signature, signer and payload (CVE-2022-36056)."""
+def _logged(spec, kind):
+    """(hash dict of what was logged, PEMs of who signed, signature bytes or None) of a Rekor body."""
+    if kind == ("hashedrekord", "0.0.1"):
+        return (spec["data"]["hash"], [spec["signature"]["publicKey"]["content"]],
+                base64.b64decode(spec["signature"]["content"], validate=True))
+    if kind == ("intoto", "0.0.1"):
+        return spec["content"]["hash"], [spec["publicKey"]], None
+    if kind == ("intoto", "0.0.2"):
+        return spec["content"]["hash"], [s["publicKey"] for s in spec["content"]["envelope"]["signatures"]], None
+    if kind == ("dsse", "0.0.1"):
+        return spec["envelopeHash"], [s["verifier"] for s in spec["signatures"]], None
+    raise KeylessError("the Rekor entry is of kind %s %s, which is not read" % kind)
+
+
+# What a Rekor entry may be, by what was signed: a bare payload (hashedrekord) or a DSSE envelope.
+MESSAGE_KINDS = (("hashedrekord", "0.0.1"),)
+ENVELOPE_KINDS = (("intoto", "0.0.1"), ("intoto", "0.0.2"), ("dsse", "0.0.1"))
+
+
+def check_rekor_body(fields, logged, signature, signer, kinds=MESSAGE_KINDS):
+    """The log entry must be about this very signature, signer and payload (CVE-2022-36056).
+
+    ``logged`` is what the entry hashes: the payload of a signature, the whole envelope of an
+    attestation (whose hash then covers its signatures too).
+    """
     try:
         body = json.loads(base64.b64decode(fields["body"], validate=True))
         kind = (body["kind"], body["apiVersion"])
         spec = body["spec"]
     except (ValueError, KeyError, TypeError, binascii.Error):
         raise KeylessError("the Rekor entry body is malformed")
-    if kind != ("hashedrekord", "0.0.1"):
-        raise KeylessError("the Rekor entry is of kind %s %s; only hashedrekord 0.0.1 is read" % kind)
+    if kind not in kinds:
+        raise KeylessError("the Rekor entry is of kind %s %s; %s is expected here"
+                           % (kind + (" or ".join("%s %s" % k for k in kinds),)))
     try:
-        digest = spec["data"]["hash"]
-        logged_signature = base64.b64decode(spec["signature"]["content"], validate=True)
-        same = _same_signer(base64.b64decode(spec["signature"]["publicKey"]["content"], validate=True), signer)
-    except (ValueError, KeyError, TypeError, binascii.Error):
+        digest, signers, logged_signature = _logged(spec, kind)
+        same = bool(signers) and all(_same_signer(base64.b64decode(pem, validate=True), signer) for pem in signers)
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
         raise KeylessError("the Rekor entry body does not name a signature and its signer")
-    if digest.get("algorithm") != "sha256" or digest.get("value") != hashlib.sha256(payload).hexdigest():
-        raise KeylessError("the Rekor entry is for another payload")
-    if logged_signature != signature:
+    if not isinstance(digest, dict) or digest.get("algorithm") != "sha256" or digest.get("value") != hashlib.sha256(logged).hexdigest():
+        raise KeylessError("the Rekor entry is for another %s" % ("payload" if kinds == MESSAGE_KINDS else "envelope"))
+    if logged_signature is not None and logged_signature != signature:
         raise KeylessError("the Rekor entry is for another signature")
     if not same:
         raise KeylessError("the Rekor entry is for another %s" % ("certificate" if isinstance(signer, x509.Certificate) else "key"))
@@ -321,8 +344,13 @@ def leaf_certificate(annotations):
     return certs[0]
 
 
-def verify_legacy(root, annotations, payload, signature):
-    """Judge a legacy keyless signature; its facts (who, when, log index) when it verifies."""
+def verify_legacy(root, annotations, payload, signature, signed=None):
+    """Judge a legacy keyless signature; its facts (who, when, log index) when it verifies.
+
+    ``payload`` is the layer's content. A ``.sig`` layer's signature covers it; an ``.att``
+    layer holds a DSSE envelope: ``signed`` is then its pre-authentication encoding, which the
+    signature covers, and the Rekor entry logs the envelope.
+    """
     cert = leaf_certificate(annotations)
     chain = load_pem_certificates(annotations[CHAIN_ANNOTATION], "chain annotation") if annotations.get(CHAIN_ANNOTATION) else []
     if not annotations.get(REKOR_BUNDLE_ANNOTATION):
@@ -339,7 +367,7 @@ def verify_legacy(root, annotations, payload, signature):
                            % (fields["logID"], _stamp(moment)))
     if not verify(log.key, canonical_json(fields), set_signature):
         raise KeylessError("the Rekor SET does not verify with the key of log %s" % fields["logID"])
-    check_rekor_body(fields, payload, signature, cert)
+    check_rekor_body(fields, payload, signature, cert, MESSAGE_KINDS if signed is None else ENVELOPE_KINDS)
     facts = certificate_facts(cert)
     if not facts["not_before"] <= moment <= facts["not_after"]:
         raise KeylessError("the Rekor entry was integrated at %s, outside the certificate's validity (%s to %s)"
@@ -347,10 +375,20 @@ def verify_legacy(root, annotations, payload, signature):
     verified = verify_chain(root, cert, chain, moment)
     verify_sct(root, cert, verified[1])
     check_usage(cert)
-    if not verify(cert.public_key(), payload, signature):
+    if not verify(cert.public_key(), payload if signed is None else signed, signature):
         raise KeylessError("the signature does not verify with the certificate's key")
     facts.update(integrated_time=_stamp(moment), log_index=fields["logIndex"])
     return facts
+
+
+def described(facts, integrated_time=None, log_index=None):
+    """What unverified keyless material claims, as image_signatures_info shows it."""
+    shown_facts = {"subjects": facts["subjects"], "issuer": facts["issuer"], "log_index": log_index,
+                   "integrated_time": _stamp(datetime.datetime.fromtimestamp(integrated_time, datetime.timezone.utc))
+                   if integrated_time is not None else None}
+    if facts["github"]:
+        shown_facts["github"] = facts["github"]
+    return shown_facts
 
 
 def describe_material(annotations):
@@ -362,13 +400,8 @@ def describe_material(annotations):
         facts = certificate_facts(leaf_certificate(annotations))
     except KeylessError as exc:
         return {"problem": str(exc)}
-    described = {"subjects": facts["subjects"], "issuer": facts["issuer"], "integrated_time": None, "log_index": None}
-    if facts["github"]:
-        described["github"] = facts["github"]
     try:
         _set, fields = rekor_bundle(annotations.get(REKOR_BUNDLE_ANNOTATION) or "")
-        described.update(log_index=fields["logIndex"], integrated_time=_stamp(
-            datetime.datetime.fromtimestamp(fields["integratedTime"], datetime.timezone.utc)))
     except KeylessError:
-        pass
-    return described
+        return described(facts)
+    return described(facts, fields["integratedTime"], fields["logIndex"])

@@ -144,20 +144,24 @@ class Trust:
             if any(verify(key, message, signature) for signature in signatures):
                 return {"key_id": self.key_ids[index]}
         if self.keyless and (material or {}).get(CERTIFICATE_ANNOTATION):
-            return self.keyless.signer(material, message, signatures[0])
+            return self.keyless.signer(material, message, signatures)
         if not self.keys:
             raise Rejected("the %s carries no certificate (it is not keyless), and no public key was given" % what)
         raise Rejected("the %s does not verify with any of the given public keys" % what)
 
-    def envelope_signer(self, envelope, what="signature", bundle=None):
+    def envelope_signer(self, envelope, what="signature", bundle=None, layer=None):
         """Who signed a DSSE envelope: over its pre-authentication encoding, never the bare payload.
-        ``bundle`` (the bytes of the sigstore bundle holding it) lets a keyless bundle be judged."""
+        ``bundle`` (the bytes of the sigstore bundle holding it) lets a keyless bundle be judged;
+        ``layer`` ((annotations, bytes) of a legacy .att layer) a legacy keyless attestation."""
         payload_type, payload, signatures = parse_envelope(envelope)
+        signed = pae(payload_type, payload)
         try:
-            return self.signer(pae(payload_type, payload), signatures, what)
+            return self.signer(signed, signatures, what)
         except Rejected:
             if self.keyless and bundle is not None:
                 return self.keyless.bundle_signer(bundle)
+            if self.keyless and layer is not None and layer[0].get(CERTIFICATE_ANNOTATION):
+                return self.keyless.signer(layer[0], layer[1], signatures, signed)
             raise
 
     def claims_problem(self, claims, image):
@@ -178,11 +182,17 @@ class Keyless:
         self.root = root
         self.identities = identities
 
-    def signer(self, material, payload, signature):
-        try:
-            facts = verify_legacy(self.root, material, payload, signature)
-        except KeylessError as exc:
-            raise Rejected(str(exc))
+    def signer(self, material, payload, signatures, signed=None):
+        """Who signed a legacy keyless layer (see _keyless.verify_legacy for ``signed``)."""
+        problems = []
+        for signature in signatures:
+            try:
+                facts = verify_legacy(self.root, material, payload, signature, signed)
+                break
+            except KeylessError as exc:
+                problems.append(str(exc))
+        else:
+            raise Rejected(problems[0] if problems else "the envelope has no signature")
         index, problem = matching_identity(self.identities, facts)
         if problem:
             raise Rejected(problem)
@@ -328,7 +338,8 @@ def attestation_check(predicate_type=None):
             return None
 
         def judge(verdict):
-            verdict.update(trust.envelope_signer(envelope, "DSSE signature", bundle=data if fmt == "bundle" else None))
+            verdict.update(trust.envelope_signer(envelope, "DSSE signature", bundle=data if fmt == "bundle" else None,
+                                                 layer=(layer.get("annotations") or {}, data) if fmt == "legacy" else None))
             if not subject_names_digest(statement["subjects"], image.digest):
                 raise Rejected("the statement's subject is not this image (%s)" % image.digest)
             verdict["predicate"] = statement["predicate"]

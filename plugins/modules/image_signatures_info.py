@@ -98,7 +98,10 @@ images:
       type: list
       elements: dict
     referrers:
-      description: Manifests whose subject is the image (C(digest), C(artifact_type), C(predicate_type), C(layers)).
+      description:
+        - Manifests whose subject is the image (C(digest), C(artifact_type), C(predicate_type), C(layers)).
+        - C(keyless) says, unverified, what the certificate of a keyless sigstore bundle claims (the same
+          fields as for signatures); null for a referrer without a bundle or a bundle signed with a key.
       type: list
       elements: dict
   sample:

@@ -9,11 +9,17 @@ signatures and their verdicts compared.
     private_sigstore.py sign DIR --registry http://127.0.0.1:5000 --repository ns/app --digest sha256:...
         --reference 127.0.0.1:5000/ns/app --subject alice@example.com --issuer https://issuer.example
         [--fault NAME]
+    private_sigstore.py attest DIR (the same options) --predicate-type https://slsa.dev/provenance/v1
+    either with --format bundle: a sigstore bundle (v0.3) attached as an OCI referrer instead
+
+Pushes use plain HTTP or, with --ca-cert, HTTPS; REGISTRY_USERNAME and REGISTRY_PASSWORD (from the
+environment) give Basic credentials.
 
 ``init`` writes DIR/trusted_root.json (the whole root), DIR/fulcio.pem (root and intermediate,
 for SIGSTORE_ROOT_FILE), DIR/rekor.pub, DIR/ctlog.pub, and the CA and log keys (0600). ``sign``
-adds one signature layer to the image's ``.sig`` manifest on a registry without auth. Faults make
-a signature that must be refused: see FAULTS.
+adds one signature layer to the image's ``.sig`` manifest on a registry without auth, ``attest``
+one in-toto attestation to its ``.att`` manifest. Faults make a signature that must be refused:
+see FAULTS.
 
 The payload and the ``.sig`` image are written here, not with the collection's _cosign and
 _signatures: what the modules verify is then not made by the code under test (cosign is the judge
@@ -52,6 +58,7 @@ FAULTS = {
     "bad-sct": "the SCT is signed by another CT log key",
     "no-codesigning": "the certificate's extended key usage is clientAuth, not codeSigning",
     "other-digest": "the payload names another image",
+    "bad-inclusion-proof": "(bundles) the checkpoint the Rekor key signs names another tree than the inclusion proof leads to",
 }
 
 
@@ -192,11 +199,31 @@ def issue_leaf(directory, subject, oidc_issuer, fault=None):
     return key, cert, chain.decode("ascii")
 
 
-def rekor_bundle(directory, payload, signature, cert, fault=None):
-    """cosign's ``dev.sigstore.cosign/bundle`` annotation: a hashedrekord entry and its SET."""
-    body = {"apiVersion": "0.0.1", "kind": "hashedrekord", "spec": {
+def hashedrekord_body(payload, signature, cert):
+    """What Rekor logs for a signed message: the payload's hash, the signature and the certificate."""
+    return {"apiVersion": "0.0.1", "kind": "hashedrekord", "spec": {
         "data": {"hash": {"algorithm": "sha256", "value": hashlib.sha256(payload).hexdigest()}},
         "signature": {"content": b64(signature), "publicKey": {"content": b64(der_pem(cert))}}}}
+
+
+def intoto_body(envelope, payload, cert):
+    """What Rekor logs for cosign's attestations (intoto 0.0.1): the envelope's hash and the certificate."""
+    return {"apiVersion": "0.0.1", "kind": "intoto", "spec": {
+        "content": {"hash": {"algorithm": "sha256", "value": hashlib.sha256(envelope).hexdigest()},
+                    "payloadHash": {"algorithm": "sha256", "value": hashlib.sha256(payload).hexdigest()}},
+        "publicKey": b64(der_pem(cert))}}
+
+
+def dsse_body(envelope, payload, signatures, cert):
+    """What Rekor logs for a DSSE envelope in a sigstore bundle (dsse 0.0.1)."""
+    return {"apiVersion": "0.0.1", "kind": "dsse", "spec": {
+        "envelopeHash": {"algorithm": "sha256", "value": hashlib.sha256(envelope).hexdigest()},
+        "payloadHash": {"algorithm": "sha256", "value": hashlib.sha256(payload).hexdigest()},
+        "signatures": [{"signature": b64(signature), "verifier": b64(der_pem(cert))} for signature in signatures]}}
+
+
+def _logged(directory, body, fault):
+    """(the four fields a Rekor SET covers, the SET) of an entry holding ``body``."""
     integrated = SIGNED_AT + datetime.timedelta(seconds=2)
     if fault == "outside-validity":
         integrated = SIGNED_AT + CERT_LIFETIME + datetime.timedelta(hours=1)
@@ -209,7 +236,41 @@ def rekor_bundle(directory, payload, signature, cert, fault=None):
                                   ec.ECDSA(hashes.SHA256()))
     if fault == "altered-set":
         entry_timestamp = entry_timestamp[:-2] + bytes([entry_timestamp[-2] ^ 1]) + entry_timestamp[-1:]
+    return fields, entry_timestamp
+
+
+def rekor_bundle(directory, body, fault=None):
+    """cosign's ``dev.sigstore.cosign/bundle`` annotation: a Rekor entry and its SET."""
+    fields, entry_timestamp = _logged(directory, body, fault)
     return json.dumps({"SignedEntryTimestamp": b64(entry_timestamp), "Payload": fields})
+
+
+def _node(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def tlog_entry(directory, body, fault=None):
+    """A sigstore bundle's transparency log entry: the SET, and an inclusion proof in a tree of two
+    leaves (this entry second) with a checkpoint the Rekor key signs, as a signed note."""
+    fields, entry_timestamp = _logged(directory, body, fault)
+    canonical = base64.b64decode(fields["body"])
+    sibling = hashlib.sha256(b"\x00" + b"the entry before this one").digest()
+    root_hash = _node(sibling, hashlib.sha256(b"\x00" + canonical).digest())
+    signed_root = hashlib.sha256(b"another tree").digest() if fault == "bad-inclusion-proof" else root_hash
+    rekor_key = load_key(os.path.join(directory, "rekor.key"))
+    origin, name = "rekor.test - 1", "rekor.test"
+    note = "%s\n2\n%s\n" % (origin, b64(signed_root))
+    note_signature = rekor_key.sign(note.encode("utf-8"), ec.ECDSA(hashes.SHA256()))
+    hint = hashlib.sha256(spki(rekor_key.public_key())).digest()[:4]
+    checkpoint = note + "\n\u2014 %s %s\n" % (name, b64(hint + note_signature))
+    body_kind = json.loads(canonical)
+    return {"logIndex": str(fields["logIndex"]), "logId": {"keyId": b64(bytes.fromhex(fields["logID"]))},
+            "kindVersion": {"kind": body_kind["kind"], "version": body_kind["apiVersion"]},
+            "integratedTime": str(fields["integratedTime"]),
+            "inclusionPromise": {"signedEntryTimestamp": b64(entry_timestamp)},
+            "inclusionProof": {"logIndex": "1", "rootHash": b64(root_hash), "treeSize": "2", "hashes": [b64(sibling)],
+                               "checkpoint": {"envelope": checkpoint}},
+            "canonicalizedBody": fields["body"]}
 
 
 def simple_signing_payload(reference, digest):
@@ -219,68 +280,179 @@ def simple_signing_payload(reference, digest):
                        "optional": None}, separators=(",", ":")).encode("utf-8")
 
 
+def _other_digest(digest, fault):
+    return "sha256:" + hashlib.sha256(digest.encode("ascii")).hexdigest() if fault == "other-digest" else digest
+
+
 def keyless_layer(directory, reference, digest, subject, oidc_issuer, fault=None):
-    """(payload, layer descriptor) of one legacy keyless signature."""
-    if fault == "other-digest":
-        digest = "sha256:" + hashlib.sha256(digest.encode("ascii")).hexdigest()
-    payload = simple_signing_payload(reference, digest)
+    """(payload, layer descriptor) of one legacy keyless signature (a ``.sig`` layer)."""
+    payload = simple_signing_payload(reference, _other_digest(digest, fault))
     key, cert, chain = issue_leaf(directory, subject, oidc_issuer, fault)
     signature = key.sign(payload, ec.ECDSA(hashes.SHA256()))
     annotations = {
         "dev.cosignproject.cosign/signature": b64(signature),
         "dev.sigstore.cosign/certificate": der_pem(cert).decode("ascii"),
         "dev.sigstore.cosign/chain": chain,
-        "dev.sigstore.cosign/bundle": rekor_bundle(directory, payload, signature, cert, fault),
+        "dev.sigstore.cosign/bundle": rekor_bundle(directory, hashedrekord_body(payload, signature, cert), fault),
     }
     layer = {"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "size": len(payload),
              "digest": "sha256:" + hashlib.sha256(payload).hexdigest(), "annotations": dict(sorted(annotations.items()))}
     return payload, layer
 
 
-def push_signature(registry, repository, digest, payload, layer):
-    """Add the layer to the image's .sig manifest on a registry without auth (requests, plain HTTP)."""
+def dsse_pae(payload_type, payload):
+    kind = payload_type.encode("utf-8")
+    return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(payload), payload)
+
+
+def keyless_attestation_layer(directory, reference, digest, subject, oidc_issuer, predicate_type, fault=None):
+    """(envelope, layer descriptor) of one legacy keyless attestation (an ``.att`` layer):
+    an in-toto statement in a DSSE envelope, its Rekor entry of kind intoto, as cosign attest writes."""
+    statement = json.dumps({"_type": "https://in-toto.io/Statement/v0.1", "predicateType": predicate_type,
+                            "subject": [{"name": reference, "digest": {"sha256": _other_digest(digest, fault).split(":", 1)[1]}}],
+                            "predicate": {"signed": "by a private Sigstore"}}, separators=(",", ":")).encode("utf-8")
+    payload_type = "application/vnd.in-toto+json"
+    key, cert, chain = issue_leaf(directory, subject, oidc_issuer, fault)
+    signature = key.sign(dsse_pae(payload_type, statement), ec.ECDSA(hashes.SHA256()))
+    envelope = json.dumps({"payloadType": payload_type, "payload": b64(statement),
+                           "signatures": [{"keyid": "", "sig": b64(signature)}]}, separators=(",", ":")).encode("utf-8")
+    annotations = {
+        "dev.cosignproject.cosign/signature": "",
+        "dev.sigstore.cosign/certificate": der_pem(cert).decode("ascii"),
+        "dev.sigstore.cosign/chain": chain,
+        "dev.sigstore.cosign/bundle": rekor_bundle(directory, intoto_body(envelope, statement, cert), fault),
+        "predicateType": predicate_type,
+    }
+    layer = {"mediaType": "application/vnd.dsse.envelope.v1+json", "size": len(envelope),
+             "digest": "sha256:" + hashlib.sha256(envelope).hexdigest(), "annotations": dict(sorted(annotations.items()))}
+    return envelope, layer
+
+
+COSIGN_SIGN_PREDICATE = "https://sigstore.dev/cosign/sign/v1"
+BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json"
+
+
+def keyless_bundle(directory, reference, digest, subject, oidc_issuer, predicate_type=COSIGN_SIGN_PREDICATE, fault=None):
+    """A sigstore bundle (v0.3) as cosign 3 attaches to an image: a DSSE-signed in-toto statement
+    (cosign's sign predicate for a signature, any other for an attestation), the Fulcio
+    certificate, and a Rekor entry (dsse 0.0.1) with its SET, inclusion proof and checkpoint."""
+    statement = json.dumps({"_type": "https://in-toto.io/Statement/v1", "predicateType": predicate_type,
+                            "subject": [{"name": reference, "digest": {"sha256": _other_digest(digest, fault).split(":", 1)[1]}}],
+                            "predicate": {} if predicate_type == COSIGN_SIGN_PREDICATE else {"signed": "by a private Sigstore"}},
+                           separators=(",", ":")).encode("utf-8")
+    payload_type = "application/vnd.in-toto+json"
+    key, cert, _chain = issue_leaf(directory, subject, oidc_issuer, fault)
+    signature = key.sign(dsse_pae(payload_type, statement), ec.ECDSA(hashes.SHA256()))
+    envelope = {"payload": b64(statement), "payloadType": payload_type, "signatures": [{"sig": b64(signature)}]}
+    body = dsse_body(json.dumps(envelope, separators=(",", ":")).encode("utf-8"), statement, [signature], cert)
+    return json.dumps({"mediaType": BUNDLE_MEDIA_TYPE,
+                       "verificationMaterial": {"certificate": {"rawBytes": b64(cert.public_bytes(serialization.Encoding.DER))},
+                                                "tlogEntries": [tlog_entry(directory, body, fault)]},
+                       "dsseEnvelope": envelope}, separators=(",", ":")).encode("utf-8")
+
+
+def session(ca_cert=None):
+    """A requests session for the registry: Basic auth from REGISTRY_USERNAME / REGISTRY_PASSWORD
+    when set (kept out of the command line), the CA file when given."""
     import requests  # pylint: disable=import-outside-toplevel
 
+    client = requests.Session()
+    if os.environ.get("REGISTRY_USERNAME"):
+        client.auth = (os.environ["REGISTRY_USERNAME"], os.environ.get("REGISTRY_PASSWORD", ""))
+    if ca_cert:
+        client.verify = ca_cert
+    return client
+
+
+def _push_blob(client, registry, base, blob):
+    blob_digest = "sha256:" + hashlib.sha256(blob).hexdigest()
+    started = client.post(base + "/blobs/uploads/", timeout=30)
+    started.raise_for_status()
+    location = started.headers["Location"]
+    location = location if location.startswith("http") else registry.rstrip("/") + location
+    separator = "&" if "?" in location else "?"
+    client.put(location + separator + "digest=" + blob_digest, data=blob,
+               headers={"Content-Type": "application/octet-stream"}, timeout=30).raise_for_status()
+    return {"digest": blob_digest, "size": len(blob)}
+
+
+def push_referrer(client, registry, repository, digest, bundle):
+    """Attach the bundle to the image as an OCI 1.1 referrer, listed under the referrers tag
+    schema's fallback tag (``sha256-<hex>``) as registries without the referrers API need."""
     base = registry.rstrip("/") + "/v2/" + repository
-    tag = digest.replace(":", "-") + ".sig"
-    answer = requests.get(base + "/manifests/" + tag, headers={"Accept": "application/vnd.oci.image.manifest.v1+json"}, timeout=30)
+    image = client.head(base + "/manifests/" + digest, timeout=30, headers={"Accept": ", ".join(
+        ["application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json",
+         "application/vnd.docker.distribution.manifest.v2+json", "application/vnd.docker.distribution.manifest.list.v2+json"])})
+    image.raise_for_status()
+    config = dict(_push_blob(client, registry, base, b"{}"), mediaType="application/vnd.oci.empty.v1+json")
+    layer = dict(_push_blob(client, registry, base, bundle), mediaType=BUNDLE_MEDIA_TYPE)
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                           "artifactType": BUNDLE_MEDIA_TYPE, "config": config, "layers": [layer],
+                           "subject": {"mediaType": image.headers["Content-Type"], "digest": digest,
+                                       "size": int(image.headers["Content-Length"])}},
+                          separators=(",", ":")).encode("utf-8")
+    manifest_digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
+    oci_manifest = {"Content-Type": "application/vnd.oci.image.manifest.v1+json"}
+    client.put(base + "/manifests/" + manifest_digest, data=manifest, headers=oci_manifest, timeout=30).raise_for_status()
+    tag = digest.replace(":", "-")
+    index_type = "application/vnd.oci.image.index.v1+json"
+    answer = client.get(base + "/manifests/" + tag, headers={"Accept": index_type}, timeout=30)
+    listed = answer.json()["manifests"] if answer.status_code == 200 else []
+    listed.append({"mediaType": oci_manifest["Content-Type"], "digest": manifest_digest, "size": len(manifest),
+                   "artifactType": BUNDLE_MEDIA_TYPE})
+    index = json.dumps({"schemaVersion": 2, "mediaType": index_type, "manifests": listed}, separators=(",", ":")).encode("utf-8")
+    client.put(base + "/manifests/" + tag, data=index, headers={"Content-Type": index_type}, timeout=30).raise_for_status()
+
+
+def push_signature(client, registry, repository, digest, payload, layer, suffix="sig"):
+    """Add the layer to the image's .sig (or .att) manifest on a registry without auth (client, plain HTTP)."""
+    base = registry.rstrip("/") + "/v2/" + repository
+    tag = digest.replace(":", "-") + "." + suffix
+    answer = client.get(base + "/manifests/" + tag, headers={"Accept": "application/vnd.oci.image.manifest.v1+json"}, timeout=30)
     layers = answer.json()["layers"] if answer.status_code == 200 else []
     layers.append(layer)
     config = json.dumps({"architecture": "", "created": "0001-01-01T00:00:00Z", "history": [{"created": "0001-01-01T00:00:00Z"}] * len(layers),
                          "os": "", "rootfs": {"type": "layers", "diff_ids": [entry["digest"] for entry in layers]},
                          "config": {}}, separators=(",", ":")).encode("utf-8")
     for blob in (payload, config):
-        blob_digest = "sha256:" + hashlib.sha256(blob).hexdigest()
-        started = requests.post(base + "/blobs/uploads/", timeout=30)
-        started.raise_for_status()
-        location = started.headers["Location"]
-        location = location if location.startswith("http") else registry.rstrip("/") + location
-        separator = "&" if "?" in location else "?"
-        requests.put(location + separator + "digest=" + blob_digest, data=blob,
-                     headers={"Content-Type": "application/octet-stream"}, timeout=30).raise_for_status()
+        _push_blob(client, registry, base, blob)
     manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
                            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "size": len(config),
                                       "digest": "sha256:" + hashlib.sha256(config).hexdigest()},
                            "layers": layers}, separators=(",", ":")).encode("utf-8")
-    requests.put(base + "/manifests/" + tag, data=manifest,
-                 headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"}, timeout=30).raise_for_status()
+    client.put(base + "/manifests/" + tag, data=manifest,
+               headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"}, timeout=30).raise_for_status()
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("init").add_argument("directory")
-    sign = commands.add_parser("sign")
-    sign.add_argument("directory")
-    for name in ("--registry", "--repository", "--digest", "--reference", "--subject", "--issuer"):
-        sign.add_argument(name, required=True)
-    sign.add_argument("--fault", choices=sorted(FAULTS))
+    for command in ("sign", "attest"):
+        sign = commands.add_parser(command)
+        sign.add_argument("directory")
+        for name in ("--registry", "--repository", "--digest", "--reference", "--subject", "--issuer"):
+            sign.add_argument(name, required=True)
+        sign.add_argument("--fault", choices=sorted(FAULTS))
+        if command == "attest":
+            sign.add_argument("--predicate-type", required=True)
+        sign.add_argument("--format", choices=["legacy", "bundle"], default="legacy")
+        sign.add_argument("--ca-cert")
     args = parser.parse_args(argv)
+    client = session(getattr(args, "ca_cert", None))
     if args.command == "init":
         init(args.directory)
-    else:
+    elif args.format == "bundle":
+        bundle = keyless_bundle(args.directory, args.reference, args.digest, args.subject, args.issuer,
+                                getattr(args, "predicate_type", None) or COSIGN_SIGN_PREDICATE, args.fault)
+        push_referrer(client, args.registry, args.repository, args.digest, bundle)
+    elif args.command == "sign":
         payload, layer = keyless_layer(args.directory, args.reference, args.digest, args.subject, args.issuer, args.fault)
-        push_signature(args.registry, args.repository, args.digest, payload, layer)
+        push_signature(client, args.registry, args.repository, args.digest, payload, layer)
+    else:
+        envelope, layer = keyless_attestation_layer(args.directory, args.reference, args.digest, args.subject, args.issuer,
+                                                    args.predicate_type, args.fault)
+        push_signature(client, args.registry, args.repository, args.digest, envelope, layer, "att")
     return 0
 
 

@@ -368,3 +368,154 @@ def test_describe_material_says_what_a_keyless_layer_claims_without_verifying(si
                                               "integrated_time": "2023-01-20T20:51:33Z", "log_index": 11605770}
     assert describe_material({SIGNATURE: "x"}) is None
     assert "problem" in describe_material({CERTIFICATE_ANNOTATION: "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n"})
+
+
+# -- legacy keyless attestations (.att), as cosign attest writes them ---------------------------
+
+PREDICATE = "https://slsa.dev/provenance/v1"
+
+
+def _attested(private, fault=None, subject="alice@example.com", image_digest="sha256:" + "b" * 64):
+    """An image on a MemoryRegistry with one legacy keyless attestation from the private Sigstore."""
+    from ansible_collections.signed.registry.plugins.module_utils._verification import attestation_checks
+    helper, directory, root = private
+    envelope, layer = helper.keyless_attestation_layer(directory, "registry.test/app", image_digest, subject,
+                                                       "https://issuer.example", PREDICATE, fault)
+    registry = MemoryRegistry()
+    registry.push_blob("r", envelope)
+    manifest, config = signature_image([layer])
+    registry.push_blob("r", config)
+    registry.put_manifest("r", signature_tag(image_digest, "att"), manifest, None)
+    image = Image(registry, "r", image_digest, parse_reference("registry.test/app@" + image_digest))
+    return image, root, attestation_checks(PREDICATE), envelope, layer
+
+
+def test_a_legacy_keyless_attestation_verifies_for_its_identity_and_says_who(private):
+    image, root, checks, _envelope, _layer = _attested(private)
+    identities = check_identities([{"issuer": "https://issuer.example", "subject": "alice@example.com"}])
+    [verdict] = verdicts(image, Trust([], keyless=Keyless(root, identities)), checks)
+    assert verdict["accepted"], verdict["reason"]
+    assert verdict["identity"] == {"issuer": "https://issuer.example", "subject": "alice@example.com"}
+    assert verdict["predicate"] == {"signed": "by a private Sigstore"} and verdict["certificate"]["log_index"] == 4242
+    other = check_identities([{"issuer": "https://issuer.example", "subject": "bob@example.com"}])
+    [verdict] = verdicts(image, Trust([], keyless=Keyless(root, other)), checks)
+    assert not verdict["accepted"] and "which no entry of identities accepts" in verdict["reason"]
+
+
+@pytest.mark.parametrize("fault, reason", [
+    ("altered-set", "the Rekor SET does not verify with the key of log"),
+    ("outside-validity", "outside the certificate's validity"),
+    ("untrusted-ca", "the certificate does not chain to a Fulcio CA of the trusted root"),
+    ("bad-sct", "no valid SCT"),
+    ("no-codesigning", "the certificate is not for code signing"),
+    ("other-digest", "the statement's subject is not this image"),
+])
+def test_each_fault_of_a_legacy_keyless_attestation_is_refused(private, fault, reason):
+    image, root, checks, _envelope, _layer = _attested(private, fault)
+    identities = check_identities([{"issuer": "https://issuer.example", "subject": "alice@example.com"}])
+    [verdict] = verdicts(image, Trust([], keyless=Keyless(root, identities)), checks)
+    assert not verdict["accepted"] and reason in verdict["reason"]
+
+
+def test_a_keyless_attestation_whose_rekor_entry_logs_another_envelope_is_refused(private):
+    """The entry's hash covers the whole envelope: a re-signed envelope under the old entry is refused."""
+    _image, root, _checks, envelope, layer = _attested(private)
+    helper, directory, _root = private
+    other_envelope, other_layer = helper.keyless_attestation_layer(directory, "registry.test/app", "sha256:" + "b" * 64,
+                                                                   "alice@example.com", "https://issuer.example", PREDICATE)
+    mixed = dict(other_layer["annotations"], **{REKOR_BUNDLE_ANNOTATION: layer["annotations"][REKOR_BUNDLE_ANNOTATION]})
+    envelope_json = json.loads(other_envelope)
+    statement = base64.b64decode(envelope_json["payload"])
+    signed = helper.dsse_pae(envelope_json["payloadType"], statement)
+    signature = base64.b64decode(envelope_json["signatures"][0]["sig"])
+    with pytest.raises(KeylessError, match="the Rekor entry is for another envelope"):
+        verify_legacy(root, mixed, other_envelope, signature, signed)
+    # A Rekor entry of a message signature (hashedrekord) does not vouch for an envelope either.
+    _payload, sig_layer = helper.keyless_layer(directory, "registry.test/app", "sha256:" + "b" * 64,
+                                               "alice@example.com", "https://issuer.example")
+    mixed[REKOR_BUNDLE_ANNOTATION] = sig_layer["annotations"][REKOR_BUNDLE_ANNOTATION]
+    with pytest.raises(KeylessError, match="the Rekor entry is of kind hashedrekord 0.0.1; intoto 0.0.1 or"):
+        verify_legacy(root, mixed, other_envelope, signature, signed)
+
+
+# -- keyless sigstore bundles (v0.3) attached as referrers, as cosign 3 writes them ---------------
+
+
+class ReferrersRegistry(MemoryRegistry):
+    """A MemoryRegistry that lists the manifests attached to an image."""
+
+    def __init__(self):
+        MemoryRegistry.__init__(self)
+        self.attached = {}
+
+    def referrers(self, repository, digest):
+        return [{"digest": d} for d in self.attached.get(digest, [])]
+
+
+def _bundled(private, predicate_type=None, fault=None, image_digest="sha256:" + "c" * 64):
+    """An image with one keyless bundle from the private Sigstore attached as a referrer."""
+    helper, directory, root = private
+    bundle = helper.keyless_bundle(directory, "registry.test/app", image_digest, "alice@example.com", "https://issuer.example",
+                                   predicate_type or helper.COSIGN_SIGN_PREDICATE, fault)
+    registry = ReferrersRegistry()
+    layer = {"mediaType": helper.BUNDLE_MEDIA_TYPE, "digest": registry.push_blob("r", bundle), "size": len(bundle)}
+    manifest = json.dumps({"schemaVersion": 2, "artifactType": helper.BUNDLE_MEDIA_TYPE, "layers": [layer],
+                           "subject": {"digest": image_digest}}).encode("utf-8")
+    manifest_digest = sha256_digest(manifest)
+    registry.manifests[manifest_digest] = manifest
+    registry.attached[image_digest] = [manifest_digest]
+    return Image(registry, "r", image_digest, parse_reference("registry.test/app@" + image_digest)), root
+
+
+ALICE = [{"issuer": "https://issuer.example", "subject": "alice@example.com"}]
+
+
+def test_a_keyless_signature_bundle_verifies_for_its_identity_and_says_who(private):
+    image, root = _bundled(private)
+    [verdict] = verdicts(image, Trust([], keyless=Keyless(root, check_identities(ALICE))), SIGNATURE_CHECKS)
+    assert verdict["accepted"], verdict["reason"]
+    assert verdict["format"] == "bundle" and verdict["identity"] == ALICE[0]
+    assert verdict["certificate"]["subjects"] == ["alice@example.com"] and verdict["certificate"]["log_index"] == 4242
+    assert verdict["certificate"]["integrated_time"] == "2024-03-01T12:00:02Z"
+    bob = check_identities([{"issuer": "https://issuer.example", "subject": "bob@example.com"}])
+    [verdict] = verdicts(image, Trust([], keyless=Keyless(root, bob)), SIGNATURE_CHECKS)
+    assert not verdict["accepted"] and "which no entry of identities accepts" in verdict["reason"]
+
+
+def test_a_keyless_attestation_bundle_verifies_with_its_predicate(private):
+    from ansible_collections.signed.registry.plugins.module_utils._verification import attestation_checks
+    image, root = _bundled(private, PREDICATE)
+    [verdict] = verdicts(image, Trust([], keyless=Keyless(root, check_identities(ALICE))), attestation_checks(PREDICATE))
+    assert verdict["accepted"], verdict["reason"]
+    assert verdict["predicate"] == {"signed": "by a private Sigstore"} and verdict["identity"] == ALICE[0]
+
+
+@pytest.mark.parametrize("fault, reason", [
+    ("altered-set", "the bundle does not verify: invalid log entry: SET: invalid inclusion promise"),
+    ("other-rekor", "the bundle does not verify: invalid log entry: SET: invalid inclusion promise"),
+    ("outside-validity", "cert is not valid at validation time"),
+    ("untrusted-ca", "the bundle does not verify: failed to build timestamp certificate chain"),
+    ("no-sct", "Certificate does not contain a signed certificate timestamp extension"),
+    ("bad-sct", "the bundle does not verify: failed to verify SCT on signing certificate"),
+    ("no-codesigning", "the bundle does not verify: Extended usage does not contain `code signing`"),
+    ("bad-inclusion-proof", "the bundle does not verify: invalid log entry: Inclusion proof contains invalid root hash signature: expected "),
+    ("other-digest", "the signature is for sha256:"),
+])
+def test_each_fault_of_a_keyless_bundle_is_refused(private, fault, reason):
+    image, root = _bundled(private, fault=fault)
+    [verdict] = verdicts(image, Trust([], keyless=Keyless(root, check_identities(ALICE))), SIGNATURE_CHECKS)
+    assert not verdict["accepted"] and reason in verdict["reason"], verdict["reason"]
+
+
+def test_describe_bundle_says_what_a_keyless_bundle_claims_without_verifying(private):
+    from ansible_collections.signed.registry.plugins.module_utils._bundles import describe_bundle
+    helper, directory, _root = private
+    bundle = helper.keyless_bundle(directory, "registry.test/app", "sha256:" + "c" * 64, "mallory@example.com",
+                                   "https://issuer.example", fault="untrusted-ca")
+    assert describe_bundle(bundle) == {"subjects": ["mallory@example.com"], "issuer": "https://issuer.example",
+                                       "integrated_time": "2024-03-01T12:00:02Z", "log_index": 4242}
+    keyed = json.loads(bundle)
+    keyed["verificationMaterial"] = {"publicKey": {"hint": "k"}, "tlogEntries": []}
+    assert describe_bundle(json.dumps(keyed)) is None
+    keyed["verificationMaterial"] = {"certificate": {"rawBytes": "bm9wZQ=="}}
+    assert "the bundle's certificate cannot be read" in describe_bundle(json.dumps(keyed))["problem"]
