@@ -39,6 +39,15 @@ IMAGES = [
     ("fixtures/unsigned", "latest", False),
 ]
 
+# (repository, tag, subject): signed keyless by the private Sigstore of --keyless-root
+# (tests/utils/private_sigstore.py) for that subject, or not signed when it is None.
+KEYLESS_IMAGES = [
+    ("keyless/app", "alice", "alice@example.com"),
+    ("keyless/app", "mallory", "mallory@example.com"),
+    ("keyless/app", "unsigned", None),
+]
+KEYLESS_ISSUER = "https://issuer.example"
+
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 OCI_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
@@ -282,10 +291,35 @@ def existing_signature(registry, repo, tag, payload, public_key):
     return None
 
 
+def seed_keyless(registry, url, root, images):
+    """Push KEYLESS_IMAGES and sign them keyless, once (a signature already there is kept: keyless
+    signatures are new bytes each time). Returns how many manifests were pushed."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "utils"))
+    import private_sigstore  # pylint: disable=import-outside-toplevel,import-error
+
+    if not os.path.exists(os.path.join(root, "trusted_root.json")):
+        private_sigstore.init(root)
+    host = urlsplit(url).netloc
+    client = private_sigstore.session()
+    pushed = 0
+    for repo, tag, subject in KEYLESS_IMAGES:
+        manifest, blobs = build_image(repo, tag)
+        digest, changed = registry.put_manifest(repo, tag, manifest, blobs)
+        pushed += changed
+        images.append({"repo": repo, "tag": tag, "digest": digest, "reference": f"{host}/{repo}:{tag}",
+                       "signed": False, "keyless": subject, "signature_tag": None, "signature_digest": None})
+        if subject and registry.get_manifest(repo, signature_tag(digest)) is None:
+            payload, layer = private_sigstore.keyless_layer(root, f"{host}/{repo}", digest, subject, KEYLESS_ISSUER)
+            private_sigstore.push_signature(client, url, repo, digest, payload, layer)
+            pushed += 1
+    return pushed
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--registry", default="http://127.0.0.1:5000")
     parser.add_argument("--state-dir", required=True, help="holds the seed key and signature cache")
+    parser.add_argument("--keyless-root", help="a private Sigstore (made there once) that signs KEYLESS_IMAGES")
     args = parser.parse_args()
 
     state = os.path.abspath(args.state_dir)
@@ -332,6 +366,9 @@ def main():
             pushed += changed
             entry.update(signature_tag=sig_tag, signature_digest=sig_digest)
         images.append(entry)
+
+    if args.keyless_root:
+        pushed += seed_keyless(registry, args.registry, args.keyless_root, images)
 
     with open(cache_path + ".tmp", "w") as fh:
         json.dump(cache, fh, indent=1, sort_keys=True)

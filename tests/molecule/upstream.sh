@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Upstream services for the molecule scenarios, on 127.0.0.1 only:
 #   - Debian's docker-registry, seeded with the small images of tests/env/seed.py (needs no
-#     container engine and no network);
+#     container engine and no network), keyless/app signed keyless by a private Sigstore made in
+#     sigstore/ (tests/utils/private_sigstore.py: its trusted_root.json, fulcio.pem, rekor.pub);
 #   - an S3-compatible object store (moto's server from the molecule venv) with empty buckets.
 #
 #   bash tests/molecule/upstream.sh start [PORT]            # registry; default 5080
@@ -97,7 +98,7 @@ CONF
     spawn registry "$port" "http://127.0.0.1:$port/v2/" /usr/bin/docker-registry serve "$DIR/config.yml"
     # Re-seeding pushes identical bytes: digests stay the same.
     "$PYTHON" "$REPO_ROOT/tests/env/seed.py" --registry "http://127.0.0.1:$port" --state-dir "$DIR" \
-        >"$DIR/seed.json.tmp" 2>>"$DIR/seed.log" || die "seeding failed (see $DIR/seed.log)"
+        --keyless-root "$DIR/sigstore" >"$DIR/seed.json.tmp" 2>>"$DIR/seed.log" || die "seeding failed (see $DIR/seed.log)"
     mv "$DIR/seed.json.tmp" "$DIR/seed.json"
     pid=$(running_pid registry) || die "docker-registry is gone"
     echo "running: registry on 127.0.0.1:$port, PID $pid, seeded ($DIR/seed.json)"

@@ -519,3 +519,36 @@ def test_describe_bundle_says_what_a_keyless_bundle_claims_without_verifying(pri
     assert describe_bundle(json.dumps(keyed)) is None
     keyed["verificationMaterial"] = {"certificate": {"rawBytes": "bm9wZQ=="}}
     assert "the bundle's certificate cannot be read" in describe_bundle(json.dumps(keyed))["problem"]
+
+
+def _intoto_v2_body(helper, envelope, statement, signature, cert):
+    spec = helper.intoto_body(envelope, statement, cert)["spec"]
+    spec["content"]["envelope"] = {"payloadType": "application/vnd.in-toto+json",
+                                   "signatures": [{"sig": helper.b64(helper.b64(signature).encode()),
+                                                   "publicKey": spec.pop("publicKey")}]}
+    return {"apiVersion": "0.0.2", "kind": "intoto", "spec": spec}
+
+
+@pytest.mark.parametrize("kind", ["intoto 0.0.1", "intoto 0.0.2", "dsse 0.0.1"])
+def test_each_rekor_kind_cosign_logs_attestations_under_is_read(private, kind):
+    """cosign logs attestations as intoto 0.0.1; Rekor and newer clients also write intoto 0.0.2 and dsse."""
+    from cryptography import x509
+    helper, directory, root = private
+    envelope, layer = helper.keyless_attestation_layer(directory, "registry.test/app", "sha256:" + "b" * 64,
+                                                       "alice@example.com", "https://issuer.example", PREDICATE)
+    parsed = json.loads(envelope)
+    statement = base64.b64decode(parsed["payload"])
+    signature = base64.b64decode(parsed["signatures"][0]["sig"])
+    cert = x509.load_pem_x509_certificate(layer["annotations"][CERTIFICATE_ANNOTATION].encode())
+    body = {"intoto 0.0.1": lambda: helper.intoto_body(envelope, statement, cert),
+            "intoto 0.0.2": lambda: _intoto_v2_body(helper, envelope, statement, signature, cert),
+            "dsse 0.0.1": lambda: helper.dsse_body(envelope, statement, [signature], cert)}[kind]()
+    annotations = dict(layer["annotations"], **{REKOR_BUNDLE_ANNOTATION: helper.rekor_bundle(directory, body)})
+    signed = helper.dsse_pae(parsed["payloadType"], statement)
+    assert verify_legacy(root, annotations, envelope, signature, signed)["subjects"] == ["alice@example.com"]
+    # The same entry does not vouch for a signature made with another certificate.
+    _other_envelope, other = helper.keyless_attestation_layer(directory, "registry.test/app", "sha256:" + "b" * 64,
+                                                              "alice@example.com", "https://issuer.example", PREDICATE)
+    swapped = dict(annotations, **{CERTIFICATE_ANNOTATION: other["annotations"][CERTIFICATE_ANNOTATION]})
+    with pytest.raises(KeylessError, match="the Rekor entry is for another certificate"):
+        verify_legacy(root, swapped, envelope, signature, signed)
