@@ -29,7 +29,7 @@ help:
 	@echo "make sanity        ansible-test sanity"
 	@echo "make lint          ansible-lint, production profile (.ansible-lint), on the installed collection"
 	@echo "make units         unit tests of plugins/module_utils"
-	@echo "make docs-check    build the Galaxy tarball, install it, render every module with ansible-doc"
+	@echo "make docs-check    build the Galaxy tarball, install it, render every module with ansible-doc; galaxy-importer, antsibull-docs and antsibull-changelog lint"
 	@echo "make integration [TARGET=x]   integration targets against the running services (see env-up)"
 	@echo "make env-up / env-down        start / stop Pulp and the upstream registry on 127.0.0.1 (env-up also installs cosign and skopeo from Debian trixie into build/tools)"
 	@echo "make molecule [SCENARIO=x]   role scenarios in podman systemd containers (Debian 12 and 13)"

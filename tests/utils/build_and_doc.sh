@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the collection as Galaxy would ship it, install it from the tarball into a scratch
 # path, and render every module's documentation with ansible-doc from there: what a user who
-# installs the release sees, not what the working tree holds.
+# installs the release sees, not what the working tree holds. Then Galaxy's own checks.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 bin=${SR_BIN:-$here/build/venv/bin}
@@ -38,4 +38,18 @@ while read -r requirement; do
 done < <(grep -v '^#' "$here/requirements.txt" | grep .)
 grep -q "libffi-dev" <<<"$introspected" ||
     { echo "ansible-builder introspect does not list bindep.txt's packages:"; echo "$introspected"; exit 1; }
-echo "built $(basename "$tarball") ($(du -h "$tarball" | cut -f1)), installed it, ansible-doc rendered $count modules, ansible-builder introspect lists its Python and system requirements, signed.registry.site passes --syntax-check"
+# Galaxy's own checks, as a release would meet them: galaxy-importer on the tarball (it runs
+# ansible-lint too), antsibull-docs on the installed collection, antsibull-changelog on the tree.
+lint_bin=$(dirname "$builder")
+imported=$(cd "$work" && PATH=$lint_bin:$PATH "$lint_bin/python" -m galaxy_importer.main "$tarball" 2>&1) ||
+    { echo "galaxy-importer failed:"; echo "$imported"; exit 1; }
+grep -q "Importer processing completed successfully" <<<"$imported" ||
+    { echo "galaxy-importer did not complete:"; echo "$imported"; exit 1; }
+if grep -E "^(ERROR|WARNING)" <<<"$imported" | grep -v "CryptographyDeprecationWarning"; then
+    echo "galaxy-importer reported the lines above"; exit 1
+fi
+(cd "$work/collections/ansible_collections/signed/registry" &&
+    PATH=$bin:$PATH "$lint_bin/antsibull-docs" lint-collection-docs --plugin-docs .) ||
+    { echo "antsibull-docs lint-collection-docs failed"; exit 1; }
+(cd "$here" && "$lint_bin/antsibull-changelog" lint) || { echo "antsibull-changelog lint failed"; exit 1; }
+echo "built $(basename "$tarball") ($(du -h "$tarball" | cut -f1)), installed it, ansible-doc rendered $count modules, ansible-builder introspect lists its Python and system requirements, signed.registry.site passes --syntax-check; galaxy-importer, antsibull-docs lint and antsibull-changelog lint pass"
