@@ -13,7 +13,7 @@ __metaclass__ = type
 import fnmatch
 
 from ansible_collections.signed.registry.plugins.module_utils._errors import SignedRegistryError
-from ansible_collections.signed.registry.plugins.module_utils._pulp_container import COMPANION_TAG
+from ansible_collections.signed.registry.plugins.module_utils._reference import COMPANION_TAG
 from ansible_collections.signed.registry.plugins.module_utils._verification import SIGNATURE_CHECKS, Image, verdicts
 
 COMPANION_SUFFIXES = (".sig", ".att", ".sbom", "")

@@ -11,19 +11,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
 try:
     from urllib.parse import urlparse, urlsplit
 except ImportError:  # pragma: no cover - Python 2
     from urlparse import urlparse, urlsplit
 
 from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput
+from ansible_collections.signed.registry.plugins.module_utils._oci import Registry
 from ansible_collections.signed.registry.plugins.module_utils._pulp import (
     CONTENT_GUARDS,
     REMOTES,
     SIGNING_SERVICES,
 )
+from ansible_collections.signed.registry.plugins.module_utils._reference import COMPANION_TAG
 
 # Module option -> Pulp field, where the module's vocabulary differs from Pulp's.
 REMOTE_FIELD_NAMES = {
@@ -222,8 +222,14 @@ def created_version(task):
 
 SIGNATURES = "content/container/signatures/"
 DEFAULT_PORTS = {"http": 80, "https": 443}
-# cosign's companion tags (signatures, attestations, SBOMs), which Pulp does not sign either.
-COMPANION_TAG = re.compile(r"^sha256-[0-9a-f]{64}(\.sig|\.att|\.sbom)?$")
+
+
+def pulp_registry(pulp, pulp_url, username, password):
+    """(a registry client for Pulp's own /v2/, its host). It carries Pulp's session (cookie and
+    CSRF token) instead of Basic auth: Pulp hashes a password on every request that carries one."""
+    url = urlparse(pulp_url)
+    return Registry(pulp.http, url.netloc, username, password, plain_http=url.scheme == "http",
+                    headers=pulp.session_headers), url.netloc
 
 
 def request_host(pulp_url):

@@ -83,6 +83,11 @@ class Rejected(Exception):
     """One attachment is not accepted; the message is the reason shown to the user."""
 
 
+class Unreadable(Rejected):
+    """An attachment that is broken whoever signed it: unreadable, malformed, or about another
+    image. Its verdict says ``invalid`` (an audit tells it apart from an untrusted signer)."""
+
+
 class Image:
     """The image being verified: where it is, its digest, and the reference the user gave."""
 
@@ -97,7 +102,7 @@ class Image:
         try:
             return fetch_payload(self.registry, self.repository, layer, limit)
         except (SignatureError, RegistryError) as exc:
-            raise Rejected(str(exc))
+            raise Unreadable(str(exc))
 
 
 # -- who may sign ------------------------------------------------------------------------------
@@ -235,6 +240,8 @@ def _judged(verdict, judge):
         judge(verdict)
     except Rejected as exc:
         verdict["reason"] = str(exc)
+        if isinstance(exc, Unreadable):
+            verdict["invalid"] = True
         return verdict
     verdict["accepted"] = True
     return verdict
@@ -250,16 +257,16 @@ def check_simple_signing(image, trust, layer, found):
     def judge(verdict):
         signature, problem = layer_signature(layer)
         if signature is None:
-            raise Rejected(problem)
+            raise Unreadable(problem)
         payload = image.payload(layer)
         verdict.update(trust.signer(payload, [signature], material=layer.get("annotations") or {}))
         try:
             verdict["claims"] = parse_payload(payload)
         except PayloadError as exc:
-            raise Rejected("the payload is not valid: %s" % exc)
+            raise Unreadable("the payload is not valid: %s" % exc)
         problem = trust.claims_problem(verdict["claims"], image)
         if problem:
-            raise Rejected(problem)
+            raise (Unreadable if verdict["claims"]["digest"] != image.digest else Rejected)(problem)
 
     return _judged(_verdict(layer, "legacy" if found.source == "sig" else "referrer", claims=None), judge)
 
@@ -271,7 +278,7 @@ def _statement(image, layer, unwrap, limit):
         envelope = unwrap(data)
         return envelope, parse_statement(*parse_envelope(envelope)[:2]), data
     except (PayloadError, ValueError, UnicodeDecodeError) as exc:
-        raise Rejected(str(exc))
+        raise Unreadable(str(exc))
 
 
 def check_signature_bundle(image, trust, layer, found):
@@ -282,7 +289,7 @@ def check_signature_bundle(image, trust, layer, found):
     try:
         envelope, statement, data = _statement(image, layer, parse_bundle, MAX_BUNDLE_SIZE)
     except Rejected as exc:
-        verdict["reason"] = str(exc)
+        verdict.update(reason=str(exc), invalid=True)
         return verdict
     if statement["predicate_type"] != COSIGN_SIGN_PREDICATE:
         return None
@@ -295,9 +302,9 @@ def check_signature_bundle(image, trust, layer, found):
         verdict["claims"] = {"docker_reference": subject.get("name"),
                              "digest": "sha256:%s" % (subject.get("digest") or {}).get("sha256"), "optional": {}}
         if not matching:
-            raise Rejected("the signature is for %s, not for this image (%s)" % (verdict["claims"]["digest"], image.digest))
+            raise Unreadable("the signature is for %s, not for this image (%s)" % (verdict["claims"]["digest"], image.digest))
         if len(set(s.get("name") for s in matching)) > 1:
-            raise Rejected("the signature names this image under several names (%s): refusing to choose one" % (
+            raise Unreadable("the signature names this image under several names (%s): refusing to choose one" % (
                 ", ".join(sorted(str(s.get("name")) for s in matching))))
         if trust.identity_rule:
             problem = identity_problem(trust.identity_rule, image.reference, subject.get("name") or "")
@@ -329,7 +336,7 @@ def attestation_check(predicate_type=None):
         try:
             envelope, statement, data = _statement(image, layer, unwrap, MAX_ATTESTATION_SIZE)
         except Rejected as exc:
-            verdict["reason"] = "the attestation cannot be read: %s" % exc
+            verdict.update(reason="the attestation cannot be read: %s" % exc, invalid=True)
             return verdict
         verdict["predicate_type"] = statement["predicate_type"]
         if statement["predicate_type"] == COSIGN_SIGN_PREDICATE:
@@ -341,7 +348,7 @@ def attestation_check(predicate_type=None):
             verdict.update(trust.envelope_signer(envelope, "DSSE signature", bundle=data if fmt == "bundle" else None,
                                                  layer=(layer.get("annotations") or {}, data) if fmt == "legacy" else None))
             if not subject_names_digest(statement["subjects"], image.digest):
-                raise Rejected("the statement's subject is not this image (%s)" % image.digest)
+                raise Unreadable("the statement's subject is not this image (%s)" % image.digest)
             verdict["predicate"] = statement["predicate"]
 
         return _judged(verdict, judge)
@@ -466,6 +473,7 @@ def verify_reference(run, text, judge, outcome):
         return result
     for verdict in verdicts:
         accepted = verdict.pop("accepted")
+        verdict.pop("invalid", None)
         if accepted:
             verdict.pop("reason", None)
         (result[outcome.kept] if accepted else result["rejected"]).append(verdict)

@@ -204,7 +204,6 @@ from ansible_collections.signed.registry.plugins.module_utils._files import path
 from ansible_collections.signed.registry.plugins.module_utils._identity import IDENTITY_ARGUMENT_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._keyless import IDENTITY_SPEC
 from ansible_collections.signed.registry.plugins.module_utils._module import ModuleRun, PULP_CONNECTION_SPEC
-from ansible_collections.signed.registry.plugins.module_utils._oci import Registry
 from ansible_collections.signed.registry.plugins.module_utils._promotion import (
     PromotionError,
     VersionContent,
@@ -216,13 +215,9 @@ from ansible_collections.signed.registry.plugins.module_utils._signatures import
 from ansible_collections.signed.registry.plugins.module_utils._verification import Trust
 from ansible_collections.signed.registry.plugins.module_utils._pulp_container import (
     distribution_state,
+    pulp_registry,
     version_summary,
 )
-
-try:
-    from urllib.parse import urlparse
-except ImportError:  # pragma: no cover - Python 2
-    from urlparse import urlparse
 
 
 def staging_registry(run, pulp, staging):
@@ -231,11 +226,7 @@ def staging_registry(run, pulp, staging):
     if not served:
         raise PromotionError("container repository %r has no distribution, so its images cannot be verified "
                              "through the registry: give it one (private: true is fine)" % staging["name"])
-    url = urlparse(run.params["pulp_url"])
-    # Pulp's session (cookie and CSRF token) instead of Basic auth: Pulp hashes a password on
-    # every request that carries one.
-    registry = Registry(pulp.http, url.netloc, run.params["username"], run.params["password"],
-                        plain_http=url.scheme == "http", headers=pulp.session_headers)
+    registry, _host = pulp_registry(pulp, run.params["pulp_url"], run.params["username"], run.params["password"])
     return registry, served[0]["base_path"]
 
 
