@@ -60,7 +60,7 @@ def chart(repositories):
     for verdict in VERDICTS:
         parts.append('<rect x="%d" y="%d" width="10" height="10" fill="%s"/><text x="%d" y="%d" class="legend">%s</text>'
                      % (x, legend_y - 9, COLOURS[verdict], x + 14, legend_y, LABELS[verdict]))
-        x += 130
+        x += 150
     parts.append("</svg>")
     return "".join(parts)
 

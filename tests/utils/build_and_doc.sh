@@ -24,9 +24,11 @@ if [ "$count" -ne "$expected" ]; then
     echo "ansible-doc listed $count modules from $(basename "$tarball"), the tree has $expected" >&2
     exit 1
 fi
-# The site playbook runs by its name from the installed collection, with the example inventory.
-"$bin/ansible-playbook" --syntax-check -i "$here/playbooks/inventory/example.yml" signed.registry.site >/dev/null ||
-    { echo "ansible-playbook signed.registry.site does not pass --syntax-check from the installed collection"; exit 1; }
+# The playbooks run by their names from the installed collection, with the example inventory.
+for playbook in site audit; do
+    "$bin/ansible-playbook" --syntax-check -i "$here/playbooks/inventory/example.yml" "signed.registry.$playbook" >/dev/null ||
+        { echo "ansible-playbook signed.registry.$playbook does not pass --syntax-check from the installed collection"; exit 1; }
+done
 # What ansible-builder finds in the installed collection for an execution environment: every
 # package of requirements.txt, and the system packages of bindep.txt.
 builder=${SR_BUILDER:-$here/build/lint-venv/bin/ansible-builder}
@@ -52,4 +54,4 @@ fi
     PATH=$bin:$PATH "$lint_bin/antsibull-docs" lint-collection-docs --plugin-docs .) ||
     { echo "antsibull-docs lint-collection-docs failed"; exit 1; }
 (cd "$here" && "$lint_bin/antsibull-changelog" lint) || { echo "antsibull-changelog lint failed"; exit 1; }
-echo "built $(basename "$tarball") ($(du -h "$tarball" | cut -f1)), installed it, ansible-doc rendered $count modules, ansible-builder introspect lists its Python and system requirements, signed.registry.site passes --syntax-check; galaxy-importer, antsibull-docs lint and antsibull-changelog lint pass"
+echo "built $(basename "$tarball") ($(du -h "$tarball" | cut -f1)), installed it, ansible-doc rendered $count modules, ansible-builder introspect lists its Python and system requirements, signed.registry.site and .audit pass --syntax-check; galaxy-importer, antsibull-docs lint and antsibull-changelog lint pass"
