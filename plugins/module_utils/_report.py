@@ -34,7 +34,7 @@ def embedded_json(value):
 def chart(repositories):
     """An SVG of stacked bars, one per repository, each verdict in its colour."""
     names = sorted(repositories)
-    label_width = 260
+    label_width = 320
     height = ROW_HEIGHT * len(names) + 30
     parts = ['<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="verdicts per repository" '
              'width="%d" height="%d" id="chart">' % (label_width + BAR_WIDTH + 60, height)]
@@ -42,7 +42,7 @@ def chart(repositories):
     for row, name in enumerate(names):
         counts = repositories[name]
         y = row * ROW_HEIGHT + 4
-        shown = name if len(name) <= 40 else "..." + name[-37:]
+        shown = name if len(name) <= 44 else "..." + name[-41:]
         parts.append('<text x="%d" y="%d" text-anchor="end" class="repo"><title>%s</title>%s</text>'
                      % (label_width - 8, y + 15, escape(name), escape(shown)))
         x = label_width
@@ -85,7 +85,8 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:5px 8px;
 vertical-align:top}th{cursor:pointer;background:#f9fafb;user-select:none;white-space:nowrap}
 th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
 .badge{display:inline-block;color:#fff;border-radius:10px;padding:1px 8px;font-size:12px;white-space:nowrap}
-code{font-size:12px}td.reason{color:#475467;max-width:520px}
+code{font-size:12px}td{white-space:nowrap}td.repository,td.reason{white-space:normal;overflow-wrap:anywhere}
+td.reason{color:#475467;max-width:520px}
 """
 
 SCRIPT = """
@@ -104,6 +105,7 @@ SCRIPT = """
   var filter = document.getElementById("verdict-filter"), search = document.getElementById("search");
   function cell(row, key) {
     var td = document.createElement("td");
+    td.className = key;
     if (key === "verdict") {
       var badge = document.createElement("span");
       badge.className = "badge"; badge.style.background = colours[row.verdict];
@@ -111,9 +113,12 @@ SCRIPT = """
     } else if (key === "digest") {
       var code = document.createElement("code");
       code.textContent = row.digest.slice(0, 19); code.title = row.digest; td.appendChild(code);
+    } else if (key === "signer") {
+      // Key ids are long: shown short, whole on hover.
+      td.textContent = row.signer.replace(/sha256:([0-9a-f]{12})[0-9a-f]+/g, "sha256:$1\u2026");
+      td.title = row.signer;
     } else {
       td.textContent = row[key];
-      if (key === "reason") td.className = "reason";
     }
     return td;
   }
