@@ -139,6 +139,8 @@ bench: bootstrap collection env-up
 	{ echo; cat $(BUILD)/bench-cosign.md; } >> docs/benchmarks.md
 	PATH=$(BIN):$$PATH $(BIN)/python tests/bench/bench_keyless.py
 	{ echo; cat $(BUILD)/bench-keyless.md; } >> docs/benchmarks.md
+	PATH=$(BIN):$$PATH $(BIN)/python tests/bench/bench_audit.py $(AUDIT_BENCH_ARGS)
+	{ echo; cat $(BUILD)/bench-audit.md; } >> docs/benchmarks.md
 	$(BIN)/python tests/bench/bench_site.py
 	{ echo; cat $(BUILD)/bench-site.md; } >> docs/benchmarks.md
 	$(BIN)/python tests/bench/bench_pulp_registry.py
