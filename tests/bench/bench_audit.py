@@ -130,9 +130,9 @@ class Playbooks:
 
     def run(self, name, text, variables):
         (self.work / (name + ".yml")).write_text(text)
-        (self.work / (name + ".json")).write_text(json.dumps(dict(variables, work=str(self.work), pulp_url=self.env["pulp_url"],
-                                                                   pulp_username=self.env["pulp_username"],
-                                                                   pulp_password=self.env["pulp_password"])))
+        variables = dict(variables, work=str(self.work), pulp_url=self.env["pulp_url"],
+                         pulp_username=self.env["pulp_username"], pulp_password=self.env["pulp_password"])
+        (self.work / (name + ".json")).write_text(json.dumps(variables))
         start = time.perf_counter()
         proc = subprocess.run([self.ansible_playbook, "-i", "localhost,", "-c", "local", "-e",
                                "ansible_python_interpreter=%s" % sys.executable, "-e", "@%s" % (self.work / (name + ".json")),
@@ -171,7 +171,7 @@ def main():
                     "base_path": repository} for repository in sorted(pushed)]
         upstream_images = ["%s/%s@%s" % (upstream.registry, r, d) for r, tagged in sorted(pushed.items()) for _t, d in tagged]
         log("signing them and mirroring them into Pulp (set-up, not timed)")
-        setup_time, _ = books.run("setup", SETUP, {"upstream_images": upstream_images, "mirrors": mirrors})
+        setup_time = books.run("setup", SETUP, {"upstream_images": upstream_images, "mirrors": mirrors})[0]
         log("set-up took %.0f s" % setup_time)
         repositories = ["%s/%s" % (pulp_host, r) for r in sorted(pushed)]
         images = ["%s/%s:%s" % (pulp_host, r, t) for r, tagged in sorted(pushed.items()) for t, _d in tagged]
