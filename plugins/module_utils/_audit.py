@@ -97,9 +97,10 @@ def classify(signatures):
     return "signed_untrusted", reasons
 
 
-def audit_image(registry, host, repository, tag, trust, atomic=None):
+def audit_image(registry, host, repository, tag, trust, atomic=None, present_tags=None):
     """One tag: its digest, platforms, attachments and verdict. ``atomic(registry, ref, digest)``
-    returns atomic signature verdicts when GPG keys were given."""
+    returns atomic signature verdicts when GPG keys were given; ``present_tags`` (every tag of the
+    repository) spares the requests for attachment tags that are not there."""
     entry = {"repository": "%s/%s" % (host, repository), "tag": tag, "digest": None, "media_type": None,
              "platforms": [], "verdict": None, "signers": [], "reasons": [], "signatures": [],
              "attestations": [], "sbom": False, "sbom_verified": False}
@@ -115,7 +116,7 @@ def audit_image(registry, host, repository, tag, trust, atomic=None):
     entry.update(digest=digest, media_type=media_type, platforms=platforms(data, media_type))
     ref = parse_reference("%s/%s@%s" % (host, repository, digest))
     try:
-        judged = verdicts(Image(registry, repository, digest, ref), trust, AUDIT_CHECKS)
+        judged = verdicts(Image(registry, repository, digest, ref, present_tags), trust, AUDIT_CHECKS)
         judged += atomic(registry, ref, digest) if atomic else []
     except RegistryError as exc:
         entry.update(verdict="invalid", reasons=["the attachments cannot be read: %s" % exc])
@@ -156,8 +157,8 @@ def summarize(images):
 
 
 def audit(targets, trust, atomic=None, workers=8):
-    """Every (registry, host, repository, tag) of ``targets``, in parallel with at most ``workers``
-    requests in flight; results in the order given."""
-    images = parallel_map(lambda target: audit_image(target[0], target[1], target[2], target[3], trust, atomic),
+    """Every (registry, host, repository, tag, every tag of the repository) of ``targets``, in
+    parallel with at most ``workers`` requests in flight; results in the order given."""
+    images = parallel_map(lambda target: audit_image(target[0], target[1], target[2], target[3], trust, atomic, target[4]),
                           targets, workers)
     return images, summarize(images)

@@ -89,13 +89,22 @@ class Unreadable(Rejected):
 
 
 class Image:
-    """The image being verified: where it is, its digest, and the reference the user gave."""
+    """The image being verified: where it is, its digest, and the reference the user gave.
 
-    def __init__(self, registry, repository, digest, reference):
+    ``present_tags``, when known (an audit lists every tag of the repository first), saves the
+    requests for attachment tags that are not there.
+    """
+
+    def __init__(self, registry, repository, digest, reference, present_tags=None):
         self.registry = registry
         self.repository = repository
         self.digest = digest
         self.reference = reference
+        self.present_tags = present_tags
+
+    def may_have(self, suffix):
+        """Whether the attachment tag with ``suffix`` (None: the referrers tag) may exist."""
+        return self.present_tags is None or signature_tag(self.digest, suffix) in self.present_tags
 
     def payload(self, layer, limit=MAX_PAYLOAD_SIZE):
         """The blob a layer names, read with ``limit``; a failure is that attachment's rejection."""
@@ -379,9 +388,14 @@ def attachments(image, tags, results):
     """(layer, Found) of every layer attached to the image: under the cosign tags ``tags``, then
     in each referrer. Lists longer than MAX_SIGNATURE_LAYERS become one rejection in ``results``."""
     for suffix in tags:
+        if not image.may_have(suffix):
+            continue
         layers = read_signature_layers(image.registry, image.repository, image.digest, suffix)
         for layer in capped(layers, results, signature_tag(image.digest, suffix)):
             yield layer, Found(suffix)
+    # Without a referrers API, referrers are listed under a tag: no tag, no referrers.
+    if getattr(image.registry, "referrers_api", None) is False and not image.may_have(None):
+        return
     for manifest in referrer_manifests(image.registry, image.repository, image.digest):
         found = Found("referrer", manifest.get("artifactType") or (manifest.get("config") or {}).get("mediaType"),
                       (manifest.get("subject") or {}).get("digest"))

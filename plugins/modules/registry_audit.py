@@ -215,23 +215,24 @@ from ansible_collections.signed.registry.plugins.module_utils._verification impo
 
 
 def targets_on_registries(run, repositories, patterns):
-    """(registry, host, repository, tag) of every selected tag of the given repositories."""
+    """(registry, host, repository, tag, every tag of it) of every selected tag of the given repositories."""
     found = []
     for text in repositories:
         ref = parse_reference(text.rstrip("/") + ":audit")
         registry = run.registry(ref.api_host)
-        found += [(registry, ref.registry, ref.repository, tag) for tag in selected_tags(registry.list_tags(ref.repository), patterns)]
+        present = frozenset(registry.list_tags(ref.repository))
+        found += [(registry, ref.registry, ref.repository, tag, present) for tag in selected_tags(present, patterns)]
     return found
 
 
 def targets_on_pulp(run, patterns):
-    """(registry, host, base path, tag) of every selected tag of every container distribution."""
+    """(registry, host, base path, tag, every tag of it) of every selected tag of every container distribution."""
     pulp = run.pulp()
     registry, host = pulp_registry(pulp, run.params["pulp_url"], run.params["username"], run.params["password"])
     found = []
     for distribution in sorted(pulp.list(DISTRIBUTIONS), key=lambda d: d["base_path"]):
-        tags = selected_tags(registry.list_tags(distribution["base_path"]), patterns)
-        found += [(registry, host, distribution["base_path"], tag) for tag in tags]
+        present = frozenset(registry.list_tags(distribution["base_path"]))
+        found += [(registry, host, distribution["base_path"], tag, present) for tag in selected_tags(present, patterns)]
     return found
 
 

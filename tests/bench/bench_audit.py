@@ -131,7 +131,7 @@ class Playbooks:
     def run(self, name, text, variables):
         (self.work / (name + ".yml")).write_text(text)
         variables = dict(variables, work=str(self.work), pulp_url=self.env["pulp_url"],
-                         pulp_username=self.env["pulp_username"], pulp_password=self.env["pulp_password"])
+                         pulp_username=self.env["username"], pulp_password=self.env["password"])
         (self.work / (name + ".json")).write_text(json.dumps(variables))
         start = time.perf_counter()
         proc = subprocess.run([self.ansible_playbook, "-i", "localhost,", "-c", "local", "-e",

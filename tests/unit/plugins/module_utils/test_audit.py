@@ -98,7 +98,7 @@ def test_a_tag_whose_manifest_is_gone_is_invalid(registry, key):
 
 
 def test_counts_per_repository_and_overall(registry, key):
-    targets = [(registry, HOST, REPO, t) for t in ("verified", "untrusted", "unsigned", "replayed", "broken")]
+    targets = [(registry, HOST, REPO, t, None) for t in ("verified", "untrusted", "unsigned", "replayed", "broken")]
     images, summary = audit(targets, Trust([key.public_key()]), workers=3)
     assert [i["tag"] for i in images] == ["verified", "untrusted", "unsigned", "replayed", "broken"]
     assert summary["totals"] == {"images": 5, "repositories": 1, "verified": 1, "invalid": 2,
@@ -157,3 +157,24 @@ def test_embedded_json_escapes_what_could_end_a_script():
     text = embedded_json({"a": "</script><!--&"})
     assert "<" not in text and ">" not in text and "&" not in text
     assert json.loads(text) == {"a": "</script><!--&"}
+
+
+def test_the_tag_list_spares_requests_for_attachments_that_are_not_there(registry, key):
+    """With every tag of the repository known, only attachment tags that exist are asked for."""
+    asked = []
+    get_manifest = registry.get_manifest
+
+    def counting(repository, reference, accept=None):
+        asked.append(reference)
+        return get_manifest(repository, reference, accept)
+
+    registry.get_manifest = counting
+    registry.referrers_api = False
+    present = frozenset(tag for tag in registry.manifests if not tag.startswith("sha256:"))
+    entry = audit_image(registry, HOST, REPO, "verified", Trust([key.public_key()]), present_tags=present)
+    assert entry["verdict"] == "verified" and entry["sbom_verified"]
+    digest = entry["digest"]
+    assert asked == ["verified", signature_tag(digest, "sig"), signature_tag(digest, "att")]
+    del asked[:]
+    assert audit_image(registry, HOST, REPO, "unsigned", Trust([key.public_key()]), present_tags=present)["verdict"] == "unsigned"
+    assert asked == ["unsigned"]
