@@ -27,8 +27,9 @@ from pathlib import Path
 
 import requests
 
-from _bench import RECAP, BenchError, collections_path, find_ansible_playbook, load_env, machine_facts, progress, run, tail
-from bench_cosign import CALLBACKS, OCI_MANIFEST, TASK, Upstream, build_image, sha256_digest
+from _bench import (RECAP, BenchError, CountingProxy, collections_path, find_ansible_playbook, load_env, machine_facts, progress,
+                    run, tail)
+from bench_cosign import CALLBACKS, OCI_MANIFEST, TASK, Counted, Upstream, build_image, sha256_digest
 
 OUTPUT = Path(__file__).resolve().parents[2] / "build" / "bench-audit.md"
 SECTION = "## registry audit"
@@ -146,6 +147,26 @@ class Playbooks:
         return elapsed, times.get(TASK)
 
 
+COUNTED_REPOSITORIES = 2
+
+
+def count_requests(books, pulp_url, pushed, log):
+    """The registry requests per image of each way, through a counting proxy in front of Pulp
+    (untimed: the proxy adds its own cost), over the first COUNTED_REPOSITORIES repositories."""
+    names = sorted(pushed)[:COUNTED_REPOSITORIES]
+    images = sum(len(pushed[name]) for name in names)
+    log("counting the registry requests of both ways over %d images" % images)
+    counted = []
+    with CountingProxy(pulp_url) as proxy:
+        proxy.take()
+        books.run("audit", TIMED["audit"], {"repositories": ["%s/%s" % (proxy.registry, name) for name in names]})
+        counted.append(Counted("registry_audit", images, proxy.take()))
+        books.run("verify", TIMED["verify"], {"images": ["%s/%s:%s" % (proxy.registry, name, tag) for name in names
+                                                          for tag, _digest in pushed[name]]})
+        counted.append(Counted("cosign_verify", images, proxy.take()))
+    return counted
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--repositories", type=int, default=50)
@@ -162,6 +183,7 @@ def main():
     pulp_host = env["pulp_url"].split("://", 1)[1].rstrip("/")
     namespace = "bench-audit-%s" % started.strftime("%Y%m%d-%H%M%S")
     count = args.repositories * args.tags
+    counted = []
     with tempfile.TemporaryDirectory(prefix="bench-audit-") as tmp:
         work = Path(tmp)
         books = Playbooks(work, collections_path("registry_audit.py"), find_ansible_playbook(), env)
@@ -188,6 +210,7 @@ def main():
                 log("registry_audit over %d repositories" % len(part))
                 growth[len(part) * args.tags] = books.run("audit", TIMED["audit"], {"repositories": part})[1]
             growth[count] = min(task for _whole, task in runs["audit"])
+            counted = count_requests(books, env["pulp_url"], pushed, log)
         finally:
             log("removing the Pulp mirrors")
             books.run("cleanup", CLEANUP, {"mirrors": mirrors})
@@ -213,8 +236,10 @@ def main():
         % ("PASS" if passed else "FAIL", count, MAX_RATIO, best["audit"][1], best["verify"][1], ratio),
         "- growth with the number of tags (audit task s, and ms per tag): %s" % "; ".join(
             "%d tags %.2f s (%.1f ms)" % (tags, seconds, 1000 * seconds / tags) for tags, seconds in sorted(growth.items())),
-        "- the audit reads, per tag, what cosign_verify reads (manifest, `.sig`, referrers, payloads) plus the `.att` "
-        "and `.sbom` tags, and lists each repository's tags once",
+        "- registry requests per image (counted through a proxy in front of Pulp, %d images): %s"
+        % (counted[0].images, "; ".join("%s %.2f (%s)" % (c.label, c.requests_per_image, c.summary()) for c in counted)),
+        "- the audit lists each repository's tags once, then reads per tag its manifest and the attachment tags the list "
+        "holds (here `.sig` and its payload); cosign_verify asks for the `.sig` tag and the referrers of every image",
     ]
     text = "\n".join(lines) + "\n"
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)

@@ -178,3 +178,36 @@ def test_the_tag_list_spares_requests_for_attachments_that_are_not_there(registr
     del asked[:]
     assert audit_image(registry, HOST, REPO, "unsigned", Trust([key.public_key()]), present_tags=present)["verdict"] == "unsigned"
     assert asked == ["unsigned"]
+
+
+def test_keyless_identities_and_identity_rules_are_the_verifiers_own(tmp_path, key):
+    """A keyless signature verifies for its identity and names it; a trusted key's signature for
+    another repository than the identity rule allows is a replay (invalid)."""
+    from ansible_collections.signed.registry.plugins.module_utils._identity import check_identity_rule
+    from ansible_collections.signed.registry.plugins.module_utils._keyless import check_identities
+    from ansible_collections.signed.registry.plugins.module_utils._signatures import signature_image
+    from ansible_collections.signed.registry.plugins.module_utils._trust_root import load_trusted_root
+    from ansible_collections.signed.registry.plugins.module_utils._verification import Keyless
+    from ansible_collections.signed.registry.tests.utils import private_sigstore
+
+    registry = ReferringRegistry()
+    digest = image(registry, "keyless")
+    private_sigstore.init(str(tmp_path))
+    payload, layer = private_sigstore.keyless_layer(str(tmp_path), "%s/%s" % (HOST, REPO), digest,
+                                                    "alice@example.com", "https://issuer.example")
+    registry.push_blob(REPO, payload)
+    manifest, config = signature_image([layer])
+    registry.push_blob(REPO, config)
+    registry.put_manifest(REPO, signature_tag(digest), manifest, None)
+    root = load_trusted_root(str(tmp_path / "trusted_root.json"))
+    alice = Keyless(root, check_identities([{"issuer": "https://issuer.example", "subject": "alice@example.com"}]))
+    entry = audit_image(registry, HOST, REPO, "keyless", Trust([], keyless=alice))
+    assert entry["verdict"] == "verified" and entry["signers"] == ["alice@example.com (https://issuer.example)"]
+    bob = Keyless(root, check_identities([{"issuer": "https://issuer.example", "subject": "bob@example.com"}]))
+    assert audit_image(registry, HOST, REPO, "keyless", Trust([], keyless=bob))["verdict"] == "signed_untrusted"
+
+    signed = image(registry, "elsewhere")
+    Signer(key, sleep=lambda s: None).sign(registry, REPO, signed, "other.test/team/app")
+    rule = check_identity_rule({"type": "matchRepository"})
+    entry = audit_image(registry, HOST, REPO, "elsewhere", Trust([key.public_key()], rule))
+    assert entry["verdict"] == "invalid" and "other.test/team/app" in entry["reasons"][0]
