@@ -161,8 +161,8 @@ def count_requests(books, pulp_url, pushed, log):
         proxy.take()
         books.run("audit", TIMED["audit"], {"repositories": ["%s/%s" % (proxy.registry, name) for name in names]})
         counted.append(Counted("registry_audit", images, proxy.take()))
-        books.run("verify", TIMED["verify"], {"images": ["%s/%s:%s" % (proxy.registry, name, tag) for name in names
-                                                          for tag, _digest in pushed[name]]})
+        images_by_tag = ["%s/%s:%s" % (proxy.registry, name, tag) for name in names for tag, _digest in pushed[name]]
+        books.run("verify", TIMED["verify"], {"images": images_by_tag})
         counted.append(Counted("cosign_verify", images, proxy.take()))
     return counted
 
