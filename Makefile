@@ -18,7 +18,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 TARGET ?=
 ANSIBLE_TEST_PY := 3.11
 
-.PHONY: help bootstrap bare-check venv collection sanity lint units integration test env-up env-down env-reset demo mirror-demo bench bad-inputs docs-check molecule clean
+.PHONY: help bootstrap bare-check venv collection sanity lint units integration integration-newest test env-up env-down env-reset demo mirror-demo bench bad-inputs docs-check molecule clean
 
 help:
 	@echo "make test          everything .ci/run runs: sanity, units, integration (starts and stops the test services)"
@@ -30,7 +30,8 @@ help:
 	@echo "make lint          ansible-lint, production profile (.ansible-lint), on the installed collection"
 	@echo "make units         unit tests of plugins/module_utils"
 	@echo "make docs-check    build the Galaxy tarball, install it, render every module with ansible-doc; galaxy-importer, antsibull-docs and antsibull-changelog lint"
-	@echo "make integration [TARGET=x]   integration targets against the running services (see env-up)"
+	@echo "make integration [TARGET=x]   integration targets against the running services (see env-up), on ansible-core 2.19"
+	@echo "make integration-newest [TARGET=x]   the same on the newest supported ansible-core (2.21, Python 3.13)"
 	@echo "make env-up / env-down        start / stop Pulp and the upstream registry on 127.0.0.1 (env-up also installs cosign and skopeo from Debian trixie into build/tools)"
 	@echo "make molecule [SCENARIO=x]   role scenarios in podman systemd containers (Debian 12 and 13)"
 	@echo "make bench         benchmarks against pulp-cli and the cosign CLI (prints ratios, writes docs/benchmarks.md)"
@@ -95,6 +96,17 @@ integration: bootstrap collection
 	cp $(SR_ENV_DIR)/integration_config.yml $(COLL)/tests/integration/integration_config.yml
 	cd $(COLL) && PATH=$(BIN):$$PATH ansible-test integration --local --python $(ANSIBLE_TEST_PY) --color no $(TARGET)
 
+# The same targets on the newest supported ansible-core (make integration runs them on the oldest).
+NEWEST ?= 2.21:3.13
+NEWEST_VENV := $(BUILD)/venv-core-$(firstword $(subst :, ,$(NEWEST)))
+integration-newest: bootstrap collection
+	@test -f $(SR_ENV_DIR)/integration_config.yml || { echo "no test services: run 'make env-up' first" >&2; exit 1; }
+	SR_COLLECTION=$(COLL) bash tests/utils/compat.sh --venv-only $(NEWEST)
+	$(NEWEST_VENV)/bin/python tests/utils/ansible_test_pip_bootstrap.py >/dev/null
+	cp $(SR_ENV_DIR)/integration_config.yml $(COLL)/tests/integration/integration_config.yml
+	cd $(COLL) && PATH=$(NEWEST_VENV)/bin:$$PATH ansible-test integration --local \
+		--python $(lastword $(subst :, ,$(NEWEST))) --color no $(TARGET)
+
 MOLECULE_SCENARIOS ?= sigstore_client_debian13 sigstore_client_debian12 pulp_registry site
 SCENARIO ?=
 molecule: bootstrap
@@ -113,7 +125,7 @@ bare-check: bootstrap
 # The test services are started for the integration run and stopped whatever its outcome.
 test: bootstrap sanity lint units compat docs-check bare-check
 	$(MAKE) env-up
-	status=0; $(MAKE) integration || status=$$?; $(MAKE) env-down; exit $$status
+	status=0; $(MAKE) integration && $(MAKE) integration-newest || status=$$?; $(MAKE) env-down; exit $$status
 	$(MAKE) molecule
 
 # The quick start: playbooks/site.yml, the whole chain, in podman systemd containers (the

@@ -2,6 +2,7 @@
 # Sanity and unit tests on other ansible-core releases, each on a Python it supports:
 #
 #   bash tests/utils/compat.sh 2.20:3.12 2.21:3.13      # (make compat)
+#   bash tests/utils/compat.sh --venv-only 2.21:3.13    # only the venv (make integration-newest)
 #
 # One venv per release in build/venv-core-<release> (remade when requirements change), the
 # interpreter from PATH or pyenv's versions. A missing interpreter is a failure, not a skip.
@@ -24,6 +25,13 @@ python_for() { # python_for 3.12 -> path of a working python3.12 (a pyenv shim m
     return 1
 }
 
+# --venv-only: make the venvs and stop (make integration-newest runs the integration targets in one).
+venv_only=0
+if [[ ${1:-} == --venv-only ]]; then
+    venv_only=1
+    shift
+fi
+
 for pair in "$@"; do
     core=${pair%%:*}
     version=${pair##*:}
@@ -39,6 +47,7 @@ for pair in "$@"; do
             -r "$root/requirements.txt" -r "$root/requirements-keyless.txt" "ansible-core==$core.*" "pytest>=8" pyyaml
         touch "$venv/.installed-$stamp"
     fi
+    ((venv_only)) && continue
     "$venv/bin/python" "$root/tests/utils/ansible_test_pip_bootstrap.py" >/dev/null
     interpreter_dir=$(dirname "$python")
     if (cd "$collection/../../.." && "$venv/bin/python" -m pytest -q -p no:cacheprovider \
