@@ -75,12 +75,16 @@ def platforms(manifest_bytes, media_type):
     return found
 
 
+def identity_name(identity):
+    """An identity rule as a person reads it: ``subject (issuer)``, exact or as its pattern."""
+    return "%s (%s)" % (identity.get("subject") or identity.get("subject_regexp"),
+                        identity.get("issuer") or identity.get("issuer_regexp"))
+
+
 def signer_of(verdict):
     """Who accepted a verdict's signature, as a person reads it: a key id or an identity."""
     if verdict.get("identity"):
-        identity = verdict["identity"]
-        return "%s (%s)" % (identity.get("subject") or identity.get("subject_regexp"),
-                            identity.get("issuer") or identity.get("issuer_regexp"))
+        return identity_name(verdict["identity"])
     return verdict.get("key_id") or verdict.get("key_fingerprint")
 
 
@@ -159,6 +163,9 @@ def summarize(images):
 def audit(targets, trust, atomic=None, workers=8):
     """Every (registry, host, repository, tag, every tag of the repository) of ``targets``, in
     parallel with at most ``workers`` requests in flight; results in the order given."""
-    images = parallel_map(lambda target: audit_image(target[0], target[1], target[2], target[3], trust, atomic, target[4]),
-                          targets, workers)
+    def one(target):
+        registry, host, repository, tag, present_tags = target
+        return audit_image(registry, host, repository, tag, trust, atomic, present_tags)
+
+    images = parallel_map(one, targets, workers)
     return images, summarize(images)

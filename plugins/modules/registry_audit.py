@@ -64,6 +64,7 @@ options:
     description:
       - OpenPGP public keys (armored), each a path or the text, for atomic signatures (Pulp's
         signature extension API). Without it, atomic signatures are not read.
+      - Needs the Python package C(pysequoia) on the host that runs the module.
     type: list
     elements: str
   report_path:
@@ -201,7 +202,7 @@ import os
 
 from ansible_collections.signed.registry.plugins.module_utils._atomic import HAS_PYSEQUOIA, PYSEQUOIA_IMPORT_ERROR
 from ansible_collections.signed.registry.plugins.module_utils._atomic import collect, load_gpg_keys, verify_entries
-from ansible_collections.signed.registry.plugins.module_utils._audit import audit, selected_tags
+from ansible_collections.signed.registry.plugins.module_utils._audit import audit, identity_name, selected_tags
 from ansible_collections.signed.registry.plugins.module_utils._errors import InvalidInput
 from ansible_collections.signed.registry.plugins.module_utils._files import read_bytes, replace_file
 from ansible_collections.signed.registry.plugins.module_utils._identity import IDENTITY_ARGUMENT_SPEC
@@ -218,6 +219,8 @@ def targets_on_registries(run, repositories, patterns):
     """(registry, host, repository, tag, every tag of it) of every selected tag of the given repositories."""
     found = []
     for text in repositories:
+        # A repository is a reference without tag: parsed with a placeholder one, so that a tag or
+        # digest given here fails to parse instead of being ignored.
         ref = parse_reference(text.rstrip("/") + ":audit")
         registry = run.registry(ref.api_host)
         present = frozenset(registry.list_tags(ref.repository))
@@ -259,8 +262,7 @@ def atomic_judge(run, trust):
 
 def trusted_names(params):
     names = ["%d cosign key(s)" % len(params["public_keys"] or [])] if params["public_keys"] else []
-    names += ["%s (%s)" % (i.get("subject") or i.get("subject_regexp"), i.get("issuer") or i.get("issuer_regexp"))
-              for i in params["identities"] or []]
+    names += [identity_name(i) for i in params["identities"] or []]
     names += ["%d GPG key(s)" % len(params["gpg_keys"])] if params["gpg_keys"] else []
     return ", ".join(names) or "nothing (every signature is untrusted)"
 
